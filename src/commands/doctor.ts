@@ -1,0 +1,88 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import type { Context } from '../core/context.js';
+import { ExitCode } from '../core/errors.js';
+import { printJson, printLine } from '../core/present.js';
+import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
+import { synthesizeSpeech } from '../render/tts.js';
+import { listVoices } from '../render/voices.js';
+
+interface Report {
+  ok: boolean;
+  ffmpeg: { path: string; version: string; source: string } | null;
+  ffprobe: { path: string; version: string; source: string } | null;
+  capabilities: Capabilities | null;
+  tts: { ok: boolean; engine: string; voices: number; error?: string };
+  configDir: { path: string; writable: boolean; error?: string };
+  keys: { UGC_API_KEY: boolean };
+  problems: string[];
+}
+
+export default async function doctor(ctx: Context): Promise<number> {
+  const problems: string[] = [];
+  let tools: FfmpegTools | null = null;
+  let capabilities: Capabilities | null = null;
+  try {
+    tools = await locateFfmpeg(ctx.env);
+    capabilities = await readCapabilities(tools.ffmpeg.path);
+    if (!isCapable(capabilities)) {
+      const missing = [...Object.entries(capabilities.filters), ...Object.entries(capabilities.encoders)].filter(([, ok]) => !ok).map(([name]) => name);
+      problems.push(`ffmpeg at ${tools.ffmpeg.path} lacks: ${missing.join(', ')}`);
+    }
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const tts = await checkTts();
+  if (!tts.ok) problems.push(`TTS: ${tts.error}`);
+  const configDir = await checkConfigDir(ctx.configDir);
+  if (!configDir.writable) problems.push(`config dir ${ctx.configDir} is not writable: ${configDir.error}`);
+  const report: Report = {
+    ok: problems.length === 0,
+    ffmpeg: tools?.ffmpeg ?? null,
+    ffprobe: tools?.ffprobe ?? null,
+    capabilities,
+    tts,
+    configDir,
+    keys: { UGC_API_KEY: Boolean(ctx.env.UGC_API_KEY) },
+    problems,
+  };
+  if (ctx.global.json) printJson(ctx, report);
+  else printHuman(ctx, report);
+  return report.ok ? ExitCode.Ok : ExitCode.Error;
+}
+
+async function checkTts(): Promise<Report['tts']> {
+  const engine = 'eSpeak NG (WASM, @echogarden/espeak-ng-emscripten)';
+  try {
+    const voices = await listVoices();
+    const first = voices[0];
+    if (!first) return { ok: false, engine, voices: 0, error: 'the voice catalog is empty' };
+    const speech = await synthesizeSpeech({ text: 'ready', voice: first });
+    return speech.samples.length > 0 ? { ok: true, engine, voices: voices.length } : { ok: false, engine, voices: voices.length, error: 'synthesis produced no audio' };
+  } catch (error) {
+    return { ok: false, engine, voices: 0, error: (error as Error).message };
+  }
+}
+
+async function checkConfigDir(dir: string): Promise<Report['configDir']> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, '.doctor-probe');
+    await writeFileAtomic(probe, 'ok');
+    await rm(probe, { force: true });
+    return { path: dir, writable: true };
+  } catch (error) {
+    return { path: dir, writable: false, error: (error as Error).message };
+  }
+}
+
+function printHuman(ctx: Context, r: Report): void {
+  const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+  if (r.ffmpeg) printLine(ctx, `${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`);
+  if (r.ffprobe) printLine(ctx, `ok   ffprobe  ${r.ffprobe.version} (${r.ffprobe.source}) ${r.ffprobe.path}`);
+  printLine(ctx, `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`);
+  printLine(ctx, `${mark(r.configDir.writable)} config   ${r.configDir.path}`);
+  printLine(ctx, `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`);
+  for (const problem of r.problems) ctx.io.stderr.write(`problem: ${problem}\n`);
+}

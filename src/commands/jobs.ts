@@ -1,0 +1,23 @@
+import type { Context } from '../core/context.js';
+import { UsageError } from '../core/errors.js';
+import { JOB_STATUSES } from '../core/job.js';
+import { printJson, printTable } from '../core/present.js';
+
+export default async function jobs(ctx: Context, flags: { status?: string; limit?: string }): Promise<number> {
+  if (flags.status && !(JOB_STATUSES as readonly string[]).includes(flags.status)) {
+    throw new UsageError(`--status must be one of ${JOB_STATUSES.join(', ')}`);
+  }
+  const limit = Number(flags.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const list = (await ctx.jobs.list()).filter((j) => !flags.status || j.status === flags.status).slice(0, limit);
+  if (ctx.global.json) {
+    printJson(ctx, list);
+    return 0;
+  }
+  await printTable(
+    ctx,
+    ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED', 'OUTPUT'],
+    list.map((j) => [j.id, j.provider, j.status, `${j.progress}%`, j.createdAt.replace('T', ' ').slice(0, 19), j.output.path ?? j.output.url ?? '']),
+  );
+  return 0;
+}

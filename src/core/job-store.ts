@@ -1,0 +1,100 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+import { UgcError, UsageError } from './errors.js';
+import { withFileLock } from './file-lock.js';
+import { isTerminal, JobSchema, type Job } from './job.js';
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Job records, one JSON file per job under `<configDir>/jobs/`. Every write is atomic (temp + rename)
+ * and every read-modify-write holds that job's lock, so concurrent `ugc` processes never lose updates.
+ */
+export class JobStore {
+  readonly dir: string;
+
+  constructor(configDir: string) {
+    this.dir = join(configDir, 'jobs');
+  }
+
+  private pathOf(id: string): string {
+    if (!ID_PATTERN.test(id)) throw new UsageError(`invalid job id "${id}"`, 'Run `ugc jobs` to list job ids.');
+    return join(this.dir, `${id}.json`);
+  }
+
+  async create(job: Job): Promise<Job> {
+    await mkdir(this.dir, { recursive: true });
+    await withFileLock(`${this.pathOf(job.id)}.lock`, () => writeFileAtomic(this.pathOf(job.id), serialize(job)));
+    return job;
+  }
+
+  async find(id: string): Promise<Job | null> {
+    let text: string;
+    try {
+      text = await readFile(this.pathOf(id), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return parse(text, id);
+  }
+
+  async get(id: string): Promise<Job> {
+    const job = await this.find(id);
+    if (!job) throw new UsageError(`no job "${id}" on this machine`, 'Run `ugc jobs` to list job ids.');
+    return job;
+  }
+
+  /**
+   * Applies `change` to the current record under the job's lock. `change` returns the new fields, or
+   * null to leave the record as it is (e.g. it is already terminal). Returns the record as stored.
+   */
+  async update(id: string, change: (current: Job) => Partial<Job> | null | Promise<Partial<Job> | null>): Promise<Job> {
+    const path = this.pathOf(id);
+    return withFileLock(`${path}.lock`, async () => {
+      const current = await this.get(id);
+      const fields = await change(current);
+      if (!fields) return current;
+      const next = JobSchema.parse({ ...current, ...fields, updatedAt: new Date().toISOString() });
+      await writeFileAtomic(path, serialize(next));
+      return next;
+    });
+  }
+
+  /** Updates only while the job is not yet terminal (a cancel wins over a late progress report). */
+  updateIfActive(id: string, fields: Partial<Job> | ((current: Job) => Partial<Job>)): Promise<Job> {
+    return this.update(id, (current) => {
+      if (isTerminal(current.status)) return null;
+      return typeof fields === 'function' ? fields(current) : fields;
+    });
+  }
+
+  /** All records, newest first. Unreadable files are skipped, not fatal: one bad record must not hide the rest. */
+  async list(): Promise<Job[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const jobs: Job[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json') || name.startsWith('.')) continue;
+      const job = await this.find(name.slice(0, -'.json'.length)).catch(() => null);
+      if (job) jobs.push(job);
+    }
+    return jobs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+}
+
+function serialize(job: Job): string {
+  return `${JSON.stringify(job, null, 2)}\n`;
+}
+
+function parse(text: string, id: string): Job {
+  const result = JobSchema.safeParse(JSON.parse(text));
+  if (!result.success) throw new UgcError(`job record "${id}" is not valid: ${result.error.issues[0]?.message ?? 'unknown'}`);
+  return result.data;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const PROVIDERS = ['local', 'unrealugc', 'ultimatecreator', 'ugen', 'apex', 'vidgen'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
+export const isTerminal = (status: JobStatus): boolean => TERMINAL.has(status);
+
+export const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+/** The job object of the CLI contract; extra fields are allowed and kept. */
+export const JobSchema = z.looseObject({
+  id: z.string().min(1),
+  provider: z.enum(PROVIDERS),
+  remoteId: z.string().nullable(),
+  status: z.enum(JOB_STATUSES),
+  providerStatus: z.string(),
+  progress: z.number().min(0).max(100),
+  stage: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  request: z.looseObject({}),
+  output: z.object({
+    path: z.string().nullable(),
+    url: z.string().nullable(),
+    thumbnailPath: z.string().nullable(),
+    durationSeconds: z.number().nullable(),
+  }),
+  credits: z.object({ charged: z.number(), final: z.number().nullable() }),
+  error: JobErrorSchema.nullable(),
+  /** Local jobs: the process rendering the job, so `cancel` can stop it. */
+  worker: z.object({ pid: z.number().int(), host: z.string() }).nullable().optional(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export function newJobId(now: number = Date.now()): string {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => (b % 36).toString(36)).join('');
+  return `job_${now.toString(36)}${random}`;
+}
+
+export function newJob(fields: { id?: string; provider: ProviderName; request: Record<string, unknown>; now?: Date }): Job {
+  const at = (fields.now ?? new Date()).toISOString();
+  return {
+    id: fields.id ?? newJobId(),
+    provider: fields.provider,
+    remoteId: null,
+    status: 'queued',
+    providerStatus: 'queued',
+    progress: 0,
+    createdAt: at,
+    updatedAt: at,
+    request: fields.request,
+    output: { path: null, url: null, thumbnailPath: null, durationSeconds: null },
+    credits: { charged: 0, final: null },
+    error: null,
+    worker: null,
+  };
+}

@@ -1,0 +1,12 @@
+/** The programmatic API: the same library the CLI drives. */
+export { run } from './cli.js';
+export { UgcError, UsageError, ExitCode } from './core/errors.js';
+export { JobSchema, type Job, type JobStatus, type ProviderName } from './core/job.js';
+export { JobStore } from './core/job-store.js';
+export { checkRequest, type GenerateRequest } from './core/request.js';
+export { locateFfmpeg } from './render/ffmpeg/locate.js';
+export { renderAd, type RenderOptions, type RenderResult } from './render/pipeline.js';
+export { resolveRenderInputs, type RenderInputs } from './render/inputs.js';
+export { registerRunner, listRunners, type ModelRunner, type CreatorClip, type RunnerInput } from './render/runners/index.js';
+export { listCreators, findCreator } from './render/creators.js';
+export { listVoices, findVoice } from './render/voices.js';

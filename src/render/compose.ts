@@ -1,0 +1,85 @@
+import type { CreatorClip } from './runners/types.js';
+import type { Aspect, FrameSize } from './types.js';
+
+export const FPS = 30;
+/** Two-second closed GOPs: players and platforms can seek and cut at every keyframe. */
+const GOP = FPS * 2;
+
+/** The encode settings the benchmark's floor shares with the pipeline. */
+export const VIDEO_CODEC_ARGS = [
+  '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'stillimage', '-crf', '20',
+  '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-r', String(FPS),
+  '-g', String(GOP), '-keyint_min', String(GOP), '-sc_threshold', '0', '-flags', '+cgop',
+];
+export const CONTAINER_ARGS = ['-movflags', '+faststart', '-f', 'mp4'];
+
+export interface CardPlacement {
+  /** Longest side of the product image inside the card, in pixels. */
+  box: number;
+  x: number;
+  y: number;
+}
+
+/** Where the product card goes: clear of the captions and of the platforms' side rail. */
+export function cardPlacement(aspect: Aspect, size: FrameSize): CardPlacement {
+  const { width: w, height: h } = size;
+  if (aspect === '9:16') return { box: Math.round(w * 0.4), x: Math.round(w * 0.08), y: Math.round(h * 0.1) };
+  if (aspect === '16:9') return { box: Math.round(h * 0.4), x: Math.round(w * 0.66), y: Math.round(h * 0.1) };
+  return { box: Math.round(w * 0.34), x: Math.round(w * 0.06), y: Math.round(h * 0.06) };
+}
+
+/** Single-frame filter turning a product photo into a white-bordered card. */
+export function productCardFilter(box: number): string {
+  const border = Math.max(6, Math.round(box * 0.04));
+  return `scale=${box}:${box}:force_original_aspect_ratio=decrease:flags=lanczos,pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=white,format=rgba`;
+}
+
+export interface CompositionPlan {
+  clip: CreatorClip;
+  audioPath: string;
+  assPath: string | null;
+  fontsDir: string;
+  card: { path: string; x: number; y: number; start: number; end: number } | null;
+  durationSeconds: number;
+  outputPath: string;
+  /** The filter graph is written here and passed with `-filter_complex_script` (it can be long). */
+  filterScriptPath: string;
+}
+
+/** Escapes a value for a filter option inside a filter graph: once for the option parser, once for the graph parser. */
+export function filterValue(value: string): string {
+  const option = value.replace(/[\\':]/g, '\\$&');
+  return option.replace(/[\\'[\],;]/g, '\\$&');
+}
+
+/** The final encode: creator clip, product card, burnt captions; the finished audio track is copied. */
+export function compositionArgs(plan: CompositionPlan): { args: string[]; filterGraph: string } {
+  const inputs = [...plan.clip.inputArgs, '-i', plan.audioPath];
+  const steps = [`[0:v]format=yuv420p,${plan.clip.filter}[creator]`];
+  let last = 'creator';
+  if (plan.card) {
+    inputs.push('-i', plan.card.path);
+    const { x, y, start, end } = plan.card;
+    steps.push(`[${last}][2:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
+    last = 'carded';
+  }
+  if (plan.assPath) {
+    steps.push(`[${last}]ass=filename=${filterValue(plan.assPath)}:fontsdir=${filterValue(plan.fontsDir)}[captioned]`);
+    last = 'captioned';
+  }
+  steps.push(`[${last}]format=yuv420p[video]`);
+  const filterGraph = steps.join(';\n');
+  return {
+    filterGraph,
+    args: [
+      ...inputs,
+      '-filter_complex_script', plan.filterScriptPath,
+      '-map', '[video]', '-map', '1:a',
+      ...VIDEO_CODEC_ARGS,
+      '-c:a', 'copy',
+      '-t', plan.durationSeconds.toFixed(3),
+      ...CONTAINER_ARGS,
+      plan.outputPath,
+    ],
+  };
+}

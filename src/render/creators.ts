@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { UsageError } from '../core/errors.js';
+import { TEMPLATES_DIR } from './assets.js';
+
+export const StockCreatorSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  gender: z.enum(['female', 'male']).nullable(),
+  age: z.number().optional(),
+  category: z.string(),
+  style: z.string(),
+  description: z.string().optional(),
+  bestFor: z.array(z.string()),
+  isCustom: z.literal(false),
+  image: z.string(),
+  defaultVoice: z.string(),
+  licence: z.string().optional(),
+});
+
+export const CustomCreatorSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  isCustom: z.literal(true),
+  createdAt: z.string(),
+  image: z.string(),
+  defaultVoice: z.string().optional(),
+});
+
+export type StockCreator = z.infer<typeof StockCreatorSchema>;
+export type CustomCreator = z.infer<typeof CustomCreatorSchema>;
+export type Creator = StockCreator | CustomCreator;
+
+const CREATORS_DIR = join(TEMPLATES_DIR, 'creators');
+const DEFAULT_CUSTOM_VOICE = 'en-us-female';
+
+let stock: Promise<StockCreator[]> | undefined;
+export function listStockCreators(): Promise<StockCreator[]> {
+  stock ??= readFile(join(CREATORS_DIR, 'creators.json'), 'utf8').then((text) => z.array(StockCreatorSchema).parse(JSON.parse(text)));
+  return stock;
+}
+
+const customDir = (configDir: string) => join(configDir, 'creators');
+
+export async function listCustomCreators(configDir: string): Promise<CustomCreator[]> {
+  let names: string[];
+  try {
+    names = await readdir(customDir(configDir));
+  } catch {
+    return [];
+  }
+  const creators: CustomCreator[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const parsed = CustomCreatorSchema.safeParse(JSON.parse(await readFile(join(customDir(configDir), name), 'utf8').catch(() => 'null')));
+    if (parsed.success) creators.push(parsed.data);
+  }
+  return creators.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+export async function listCreators(configDir: string, include?: 'stock' | 'custom'): Promise<Creator[]> {
+  const [stockList, customList] = await Promise.all([
+    include === 'custom' ? [] : listStockCreators(),
+    include === 'stock' ? [] : listCustomCreators(configDir),
+  ]);
+  return [...stockList, ...customList];
+}
+
+/** Finds a creator by id or slug; unknown ids are a usage error that says where to look. */
+export async function findCreator(configDir: string, idOrSlug: string): Promise<Creator> {
+  const all = await listCreators(configDir);
+  const found = all.find((c) => c.id === idOrSlug || ('slug' in c && c.slug === idOrSlug));
+  if (!found) throw new UsageError(`unknown creator "${idOrSlug}"`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.');
+  return found;
+}
+
+export function creatorImagePath(creator: Creator): string {
+  return creator.isCustom ? creator.image : join(CREATORS_DIR, creator.image);
+}
+
+export function creatorVoice(creator: Creator): string {
+  return creator.defaultVoice ?? DEFAULT_CUSTOM_VOICE;
+}
+
+/** Stores a custom creator: the image is copied into the config dir so later renders do not depend on the original. */
+export async function addCustomCreator(configDir: string, imagePath: string, name: string): Promise<CustomCreator> {
+  const id = `cc_${randomBytes(6).toString('hex')}`;
+  const dir = customDir(configDir);
+  await mkdir(dir, { recursive: true });
+  const image = join(dir, `${id}${extname(imagePath).toLowerCase() || '.img'}`);
+  await copyFile(imagePath, image);
+  const creator: CustomCreator = { id, name, isCustom: true, createdAt: new Date().toISOString(), image, defaultVoice: DEFAULT_CUSTOM_VOICE };
+  await writeFileAtomic(join(dir, `${id}.json`), `${JSON.stringify(creator, null, 2)}\n`);
+  return creator;
+}
+
+export async function removeCustomCreator(configDir: string, id: string): Promise<void> {
+  const creator = await findCreator(configDir, id);
+  if (!creator.isCustom) throw new UsageError(`"${id}" is a stock creator and cannot be removed`);
+  await rm(join(customDir(configDir), `${creator.id}.json`), { force: true });
+  await rm(creator.image, { force: true });
+}

@@ -1,0 +1,51 @@
+import { execa } from 'execa';
+
+export interface ProbeStream {
+  index: number;
+  codec_type: 'video' | 'audio' | 'subtitle' | 'data' | string;
+  codec_name?: string;
+  profile?: string;
+  pix_fmt?: string;
+  width?: number;
+  height?: number;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  sample_rate?: string;
+  channels?: number;
+  duration?: string;
+  nb_frames?: string;
+}
+
+export interface ProbeResult {
+  streams: ProbeStream[];
+  format: { format_name?: string; duration?: string; size?: string };
+}
+
+/** ffprobe's JSON for a file, or null when ffprobe cannot read it as media. */
+export async function probe(ffprobePath: string, file: string): Promise<ProbeResult | null> {
+  const result = await execa(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { reject: false, timeout: 30_000 });
+  if (result.exitCode !== 0) return null;
+  try {
+    return JSON.parse(result.stdout) as ProbeResult;
+  } catch {
+    return null;
+  }
+}
+
+export const firstStream = (result: ProbeResult, type: 'video' | 'audio'): ProbeStream | undefined =>
+  result.streams.find((s) => s.codec_type === type);
+
+/** Image codecs a creator or product image may use (a still, not a video). */
+const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpeg2000', 'webp', 'bmp', 'tiff', 'gif']);
+const IMAGE_FORMATS = /image2|_pipe|png|jpeg|webp|bmp|tiff|gif/;
+
+export function isStillImage(result: ProbeResult): boolean {
+  const video = firstStream(result, 'video');
+  return Boolean(video?.codec_name && IMAGE_CODECS.has(video.codec_name) && IMAGE_FORMATS.test(result.format.format_name ?? '') && !firstStream(result, 'audio'));
+}
+
+export function durationOf(result: ProbeResult, type?: 'video' | 'audio'): number {
+  const raw = type ? firstStream(result, type)?.duration : result.format.duration;
+  const value = Number(raw ?? result.format.duration);
+  return Number.isFinite(value) ? value : 0;
+}

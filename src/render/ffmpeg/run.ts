@@ -1,0 +1,48 @@
+import { execa } from 'execa';
+import { InterruptedError, UgcError } from '../../core/errors.js';
+
+export interface FfmpegRunOptions {
+  /** Expected output duration, to turn `out_time` into a fraction. */
+  durationSeconds?: number;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+  /** Text written to `-filter_complex_script` etc. is the caller's; this only runs the process. */
+  what: string;
+}
+
+/**
+ * Runs ffmpeg with an argument array (never a shell string), reporting progress from `-progress pipe:1`.
+ * On abort the process is killed and an InterruptedError is thrown; on failure the error carries
+ * ffmpeg's last stderr lines.
+ */
+export async function runFfmpeg(ffmpegPath: string, args: string[], options: FfmpegRunOptions): Promise<void> {
+  const fullArgs = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args];
+  const child = execa(ffmpegPath, fullArgs, {
+    cancelSignal: options.signal,
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    forceKillAfterDelay: 2_000,
+  });
+  if (options.onProgress && options.durationSeconds) {
+    const total = options.durationSeconds;
+    const report = options.onProgress;
+    let pending = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^out_time_(?:us|ms)=(\d+)/.exec(line);
+        if (match) report(Math.min(1, Number(match[1]) / 1e6 / total));
+      }
+    });
+  } else {
+    child.stdout?.resume();
+  }
+  const result = await child;
+  if (options.signal?.aborted || result.isCanceled) throw new InterruptedError(`${options.what} was stopped`);
+  if (result.exitCode !== 0) {
+    const tail = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    throw new UgcError(`ffmpeg failed while ${options.what}: ${tail || `exit code ${result.exitCode ?? result.signal}`}`, { code: 'render_failed' });
+  }
+}

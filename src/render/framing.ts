@@ -1,0 +1,42 @@
+import type { FrameSize } from './types.js';
+
+/**
+ * Filter chain that frames a creator photo of any shape for the ad's frame, producing `plate` (larger than
+ * the frame by `overscan`, for motion). A photo close to the frame's shape is scaled to cover it; one of a
+ * very different shape (a portrait in 16:9) is fitted over a blurred, darkened copy of itself, the way
+ * phone footage is shown in landscape. Runs once per render on a single frame, so its cost is negligible.
+ */
+export function framePlateFilter(source: FrameSize, plate: FrameSize): string {
+  const sourceRatio = source.width / source.height;
+  const plateRatio = plate.width / plate.height;
+  const cover = `scale=${plate.width}:${plate.height}:force_original_aspect_ratio=increase:flags=lanczos,crop=${plate.width}:${plate.height}`;
+  if (Math.abs(Math.log(sourceRatio / plateRatio)) < Math.log(1.35)) return `[0:v]${cover},setsar=1,format=rgb24[plate]`;
+  const fit = `scale=${plate.width}:${plate.height}:force_original_aspect_ratio=decrease:flags=lanczos`;
+  return [
+    `[0:v]split=2[bgsrc][fgsrc]`,
+    `[bgsrc]${cover},boxblur=luma_radius=40:luma_power=2,eq=brightness=-0.12:saturation=0.8[bg]`,
+    `[fgsrc]${fit}[fg]`,
+    `[bg][fg]overlay=x=(W-w)/2:y=(H-h)/2,setsar=1,format=rgb24[plate]`,
+  ].join(';');
+}
+
+/** The plate is this much larger than the frame on each axis, so the camera can drift without showing an edge. */
+export const OVERSCAN = 0.06;
+
+export function plateSize(frame: FrameSize): FrameSize {
+  const even = (n: number) => Math.ceil(n / 2) * 2;
+  return { width: even(frame.width * (1 + OVERSCAN)), height: even(frame.height * (1 + OVERSCAN)) };
+}
+
+/**
+ * A slow handheld-style drift: the crop window wanders over the plate along two sines of unrelated periods.
+ * Positions are whole pixels, so consecutive frames are often identical and the encoder's cost stays close
+ * to a still image's.
+ */
+export function driftCropFilter(frame: FrameSize, plate: FrameSize): string {
+  const rangeX = plate.width - frame.width;
+  const rangeY = plate.height - frame.height;
+  const x = `${rangeX / 2}+${rangeX / 2 - 1}*sin(2*PI*t/17)`;
+  const y = `${rangeY / 2}+${rangeY / 2 - 1}*sin(2*PI*t/23+1)`;
+  return `crop=w=${frame.width}:h=${frame.height}:x='floor(${x})':y='floor(${y})'`;
+}

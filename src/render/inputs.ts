@@ -1,0 +1,83 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import type { GenerateRequest } from '../core/request.js';
+import { UsageError } from '../core/errors.js';
+import { creatorImagePath, creatorVoice, findCreator } from './creators.js';
+import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
+import type { FfmpegTools } from './ffmpeg/locate.js';
+import { findVoice, type Voice } from './voices.js';
+import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './types.js';
+
+/** Everything a local render needs, checked: files exist and are what they claim to be. */
+export interface RenderInputs {
+  script: string;
+  creatorImage: string;
+  voice: Voice | null;
+  audio: string | null;
+  aspect: Aspect;
+  captions: CaptionStyle;
+  music: string | null;
+  productName: string | null;
+  productImage: string | null;
+  cta: string | null;
+  size: FrameSize;
+  minDurationSeconds: number | null;
+  runner: string;
+}
+
+export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string): Promise<RenderInputs> {
+  let creatorImage: string;
+  let voiceId = request.voice;
+  if (request.image) {
+    creatorImage = await checkMedia('--image', request.image, 'image', tools);
+  } else {
+    const creator = await findCreator(configDir, request.creator ?? 'mia');
+    creatorImage = creatorImagePath(creator);
+    voiceId ??= creatorVoice(creator);
+  }
+  const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
+  const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');
+  const music = request.music ? await checkMedia('--music', request.music, 'audio', tools) : null;
+  const productImage = request.productImage ? await checkMedia('--product-image', request.productImage, 'image', tools) : null;
+  return {
+    script: request.script,
+    creatorImage,
+    voice,
+    audio,
+    aspect: request.aspect,
+    captions: request.captions,
+    music,
+    productName: request.productName,
+    productImage,
+    cta: request.cta,
+    size: frameSize(request.aspect, request.resolution),
+    minDurationSeconds: request.durationSeconds,
+    runner: request.model ?? 'still',
+  };
+}
+
+export function frameSize(aspect: Aspect, resolution: '720p' | '1080p'): FrameSize {
+  const full = FRAME_SIZES[aspect];
+  if (resolution === '1080p') return full;
+  const even = (n: number) => Math.round((n * 2) / 3 / 2) * 2;
+  return { width: even(full.width), height: even(full.height) };
+}
+
+/** A readable regular file that ffprobe recognises as a still image, or as something with an audio stream. */
+async function checkMedia(flag: string, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  if (!info) throw new UsageError(`${flag}: no such file ${path}`);
+  if (!info.isFile()) throw new UsageError(`${flag}: ${path} is not a file`);
+  try {
+    await access(path, constants.R_OK);
+  } catch {
+    throw new UsageError(`${flag}: cannot read ${path} (permission denied)`);
+  }
+  const result = await probe(tools.ffprobe.path, path);
+  const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
+  if (!ok) {
+    const expected = kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)';
+    throw new UsageError(`${flag}: ${path} is not ${expected}`);
+  }
+  return path;
+}

@@ -1,0 +1,146 @@
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { tempPathFor } from '../core/atomic-write.js';
+import { renderAudio } from './audio.js';
+import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
+import { cardPlacement, compositionArgs, FPS, productCardFilter } from './compose.js';
+import type { FfmpegTools } from './ffmpeg/locate.js';
+import { durationOf, probe } from './ffmpeg/probe.js';
+import { runFfmpeg } from './ffmpeg/run.js';
+import type { RenderInputs } from './inputs.js';
+import { getRunner } from './runners/index.js';
+import { estimateWordTimings, textForSpeech } from './timings.js';
+import { synthesizeSpeech, writeWav } from './tts.js';
+import type { WordTiming } from './types.js';
+
+/** Silence before the first word, and after the last one (before the end card, if any). */
+const LEAD_IN = 0.3;
+const TAIL = 0.6;
+const END_CARD = 2.5;
+
+export type RenderStage = 'voice' | 'prepare' | 'encode' | 'thumbnail';
+
+/** Share of the progress bar each stage takes, from measurements of a 30 s ad: the encode dominates. */
+const STAGE_SPAN: Record<RenderStage, [number, number]> = {
+  voice: [0, 8],
+  prepare: [8, 14],
+  encode: [14, 98],
+  thumbnail: [98, 100],
+};
+
+export interface RenderOptions {
+  tools: FfmpegTools;
+  outputPath: string;
+  thumbnailPath: string;
+  signal: AbortSignal;
+  onProgress?: (stage: RenderStage, percent: number) => void;
+  /**
+   * Called when both files are complete. It decides, e.g. under the job's lock, whether to publish them:
+   * calling `publish` renames them into place; otherwise they are deleted. Resolves to whether it published.
+   */
+  commit?: (durationSeconds: number, publish: () => Promise<void>) => Promise<boolean>;
+}
+
+export interface RenderResult {
+  outputPath: string;
+  thumbnailPath: string;
+  durationSeconds: number;
+  words: WordTiming[];
+  committed: boolean;
+}
+
+/**
+ * The local pipeline: voice and word timings, then (in parallel) the audio mix, the creator clip, the
+ * captions and the product card, then one video encode. Everything is built in a private temp dir; the
+ * outputs are written beside their final paths and renamed into place only when complete.
+ */
+export async function renderAd(inputs: RenderInputs, options: RenderOptions): Promise<RenderResult> {
+  const { tools, signal } = options;
+  const report = (stage: RenderStage, fraction: number) => {
+    const [from, to] = STAGE_SPAN[stage];
+    options.onProgress?.(stage, Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))));
+  };
+  const workDir = await mkdtemp(join(tmpdir(), 'ugc-render-'));
+  const tempVideo = tempPathFor(options.outputPath);
+  const tempThumb = tempPathFor(options.thumbnailPath);
+  try {
+    report('voice', 0);
+    const voice = await prepareVoice(inputs, tools, workDir, signal);
+    const speechEnd = LEAD_IN + voice.durationSeconds;
+    const endCard = inputs.productName || inputs.cta ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, start: speechEnd + TAIL / 2, end: 0 } : null;
+    const natural = speechEnd + TAIL + (endCard ? END_CARD : 0);
+    const durationSeconds = Math.ceil(Math.max(natural, inputs.minDurationSeconds ?? 0) * FPS) / FPS;
+    if (endCard) endCard.end = durationSeconds;
+    report('voice', 1);
+
+    signal.throwIfAborted();
+    report('prepare', 0);
+    const voicePath = voice.path;
+    const runner = getRunner(inputs.runner);
+    const [audioPath, clip, assPath, card] = await Promise.all([
+      renderAudio({ voicePath, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds, workDir }, tools, signal),
+      runner.prepare({ imagePath: inputs.creatorImage, audioPath: voicePath, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
+      writeCaptions(inputs, voice.words, endCard, workDir),
+      prepareCard(inputs, tools, workDir, signal, LEAD_IN + voice.durationSeconds * 0.15, Math.max(LEAD_IN + voice.durationSeconds * 0.65, LEAD_IN + 2)),
+    ]);
+    report('prepare', 1);
+
+    await mkdir(dirname(options.outputPath), { recursive: true });
+    await mkdir(dirname(options.thumbnailPath), { recursive: true });
+    const filterScriptPath = join(workDir, 'graph.txt');
+    const { args, filterGraph } = compositionArgs({ clip, audioPath, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: tempVideo, filterScriptPath });
+    await writeFile(filterScriptPath, filterGraph);
+    await runFfmpeg(tools.ffmpeg.path, args, { what: 'encoding the video', signal, durationSeconds, onProgress: (f) => report('encode', f) });
+
+    report('thumbnail', 0);
+    const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
+    await runFfmpeg(tools.ffmpeg.path, ['-ss', thumbAt.toFixed(3), '-i', tempVideo, '-frames:v', '1', '-q:v', '3', '-f', 'mjpeg', tempThumb], { what: 'writing the thumbnail', signal });
+
+    signal.throwIfAborted();
+    const publish = async () => {
+      await rename(tempVideo, options.outputPath);
+      await rename(tempThumb, options.thumbnailPath);
+    };
+    const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
+    report('thumbnail', 1);
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, durationSeconds, words: voice.words, committed };
+  } finally {
+    await Promise.all([rm(workDir, { recursive: true, force: true }), rm(tempVideo, { force: true }), rm(tempThumb, { force: true })]);
+  }
+}
+
+interface PreparedVoice {
+  path: string;
+  durationSeconds: number;
+  words: WordTiming[];
+}
+
+async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<PreparedVoice> {
+  if (inputs.audio) {
+    const info = await probe(tools.ffprobe.path, inputs.audio);
+    const durationSeconds = info ? durationOf(info, 'audio') : 0;
+    return { path: inputs.audio, durationSeconds, words: estimateWordTimings(textForSpeech(inputs.script), 0, durationSeconds) };
+  }
+  if (!inputs.voice) throw new Error('a voice or an audio file is required');
+  const speech = await synthesizeSpeech({ text: inputs.script, voice: inputs.voice, signal });
+  const path = join(workDir, 'voice.wav');
+  await writeWav(path, speech.samples, speech.sampleRate);
+  return { path, durationSeconds: speech.durationSeconds, words: speech.words };
+}
+
+async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard: { productName?: string; cta?: string; start: number; end: number } | null, workDir: string): Promise<string | null> {
+  if (inputs.captions === 'none' && !endCard) return null;
+  const shifted = words.map((w) => ({ ...w, start: w.start + LEAD_IN, end: w.end + LEAD_IN }));
+  const path = join(workDir, 'captions.ass');
+  await writeFile(path, buildAssScript({ words: shifted, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, endCard: endCard ?? undefined }));
+  return path;
+}
+
+async function prepareCard(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal, start: number, end: number) {
+  if (!inputs.productImage) return null;
+  const placement = cardPlacement(inputs.aspect, inputs.size);
+  const path = join(workDir, 'card.png');
+  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-vf', productCardFilter(placement.box), '-frames:v', '1', path], { what: 'preparing the product card', signal });
+  return { path, x: placement.x, y: placement.y, start, end };
+}

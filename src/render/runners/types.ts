@@ -1,0 +1,36 @@
+import type { FfmpegTools } from '../ffmpeg/locate.js';
+import type { FrameSize, WordTiming } from '../types.js';
+
+/** What a model runner gets: the creator's photo, the voice it must speak, and the frame to fill. */
+export interface RunnerInput {
+  imagePath: string;
+  /** The voice track (WAV), already placed on the ad's timeline (lead-in silence included). */
+  audioPath: string;
+  words: WordTiming[];
+  durationSeconds: number;
+  size: FrameSize;
+  fps: number;
+  workDir: string;
+  tools: FfmpegTools;
+  signal: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * The creator's clip as composition consumes it: extra ffmpeg input arguments, and a filter chain that
+ * turns that input into a `size.width` x `size.height` stream at the ad's fps lasting the whole ad.
+ * A still runner returns an image plus a motion filter (no intermediate encode); a lip-sync runner
+ * returns the video it generated plus a scale/crop filter. Composition never knows which.
+ */
+export interface CreatorClip {
+  inputArgs: string[];
+  filter: string;
+}
+
+export interface ModelRunner {
+  readonly id: string;
+  readonly description: string;
+  /** Whether it can run here (e.g. a GPU model server reachable); `doctor` and `models` show this. */
+  available(): Promise<boolean>;
+  prepare(input: RunnerInput): Promise<CreatorClip>;
+}
