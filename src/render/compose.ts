@@ -1,3 +1,4 @@
+import { assFilter } from './captions.js';
 import type { CreatorClip } from './runners/types.js';
 import type { Aspect, FrameSize } from './types.js';
 
@@ -46,12 +47,6 @@ export interface CompositionPlan {
   filterScriptPath: string;
 }
 
-/** Escapes a value for a filter option inside a filter graph: once for the option parser, once for the graph parser. */
-export function filterValue(value: string): string {
-  const option = value.replace(/[\\':]/g, '\\$&');
-  return option.replace(/[\\'[\],;]/g, '\\$&');
-}
-
 /** The final encode: creator clip, product card, burnt captions; the finished audio track is copied. */
 export function compositionArgs(plan: CompositionPlan): { args: string[]; filterGraph: string } {
   const inputs = [...plan.clip.inputArgs, '-i', plan.audioPath];
@@ -64,7 +59,7 @@ export function compositionArgs(plan: CompositionPlan): { args: string[]; filter
     last = 'carded';
   }
   if (plan.assPath) {
-    steps.push(`[${last}]ass=filename=${filterValue(plan.assPath)}:fontsdir=${filterValue(plan.fontsDir)}[captioned]`);
+    steps.push(`[${last}]${assFilter(plan.assPath, plan.fontsDir)}[captioned]`);
     last = 'captioned';
   }
   steps.push(`[${last}]format=yuv420p[video]`);
