@@ -11,20 +11,24 @@ export class ProgressDisplay {
 
   private constructor(private readonly ctx: Context) {}
 
+  /** Shows nothing until the first update, so input errors found before any work stay one clean line. */
   static async start(ctx: Context, text: string): Promise<ProgressDisplay> {
     const display = new ProgressDisplay(ctx);
-    if (ctx.global.quiet) return display;
-    if (ctx.fancy) {
+    if (ctx.fancy && !ctx.global.quiet) {
       const { default: ora } = await import('ora');
-      display.spinner = ora({ text, stream: ctx.io.stderr as NodeJS.WriteStream }).start();
-    } else {
-      ctx.io.stderr.write(`${text}\n`);
+      display.makeSpinner = () => ora({ text, stream: ctx.io.stderr as NodeJS.WriteStream }).start();
     }
     return display;
   }
 
+  private makeSpinner: (() => NonNullable<ProgressDisplay['spinner']>) | null = null;
+
   update(stage: string, percent: number): void {
     if (this.ctx.global.quiet) return;
+    if (this.makeSpinner) {
+      this.spinner = this.makeSpinner();
+      this.makeSpinner = null;
+    }
     if (this.spinner) {
       this.spinner.text = `${stage} ${percent}%`;
       return;

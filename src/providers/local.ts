@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
@@ -40,7 +42,9 @@ export const localProvider: Provider = {
   async refresh(ctx, job) {
     const current = await ctx.jobs.get(job.id);
     if (isTerminal(current.status) || !current.worker || current.worker.host !== hostname() || isAlive(current.worker.pid)) return current;
-    // The render process is gone without recording an outcome (killed, machine slept…): say so once.
+    // The render process is gone without recording an outcome (killed, out of memory…): say so once, and
+    // remove the temp files it left beside the output path.
+    await removeTempFilesOf(String(current.request.out), current.worker.pid);
     return ctx.jobs.updateIfActive(job.id, { status: 'failed', providerStatus: 'failed', error: { code: 'render_died', message: 'the render process exited unexpectedly' } });
   },
 
@@ -129,6 +133,13 @@ async function startDetachedRender(ctx: Context, job: Job): Promise<Job> {
   const worker = { pid: child.pid, host: hostname() };
   // Recorded here too, so a child that dies before it writes anything is still noticed by `status`.
   return ctx.jobs.update(job.id, (current) => (current.worker ? null : { worker }));
+}
+
+async function removeTempFilesOf(outputPath: string, pid: number): Promise<void> {
+  const dir = dirname(outputPath);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const prefixes = [outputPath, thumbnailPathFor(outputPath)].map((p) => `.${basename(p)}.${pid}.`);
+  await Promise.all(names.filter((n) => n.endsWith('.tmp') && prefixes.some((p) => n.startsWith(p))).map((n) => rm(join(dir, n), { force: true })));
 }
 
 function isAlive(pid: number): boolean {

@@ -41,7 +41,9 @@ const IMAGE_FORMATS = /image2|_pipe|png|jpeg|webp|bmp|tiff|gif/;
 
 export function isStillImage(result: ProbeResult): boolean {
   const video = firstStream(result, 'video');
-  return Boolean(video?.codec_name && IMAGE_CODECS.has(video.codec_name) && IMAGE_FORMATS.test(result.format.format_name ?? '') && !firstStream(result, 'audio'));
+  // A file with an image extension but garbage inside still probes as png/mjpeg, with no dimensions.
+  const decodable = Boolean(video?.width && video.height);
+  return Boolean(decodable && video?.codec_name && IMAGE_CODECS.has(video.codec_name) && IMAGE_FORMATS.test(result.format.format_name ?? '') && !firstStream(result, 'audio'));
 }
 
 export function durationOf(result: ProbeResult, type?: 'video' | 'audio'): number {
