@@ -1,0 +1,116 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTone, tempDir, ugc, ugcProcess } from './support.js';
+
+let dir: { path: string; cleanup: () => Promise<void> };
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  env = { UGC_CONFIG_DIR: join(dir.path, 'config') };
+});
+afterAll(() => dir.cleanup());
+
+describe('global behaviour', () => {
+  it('--version prints the package version (the installed entry point)', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const result = await ugcProcess(['--version'], { cwd: dir.path });
+    expect(result).toMatchObject({ code: 0, stdout: pkg.version });
+  });
+
+  it('every command has help with examples', async () => {
+    for (const command of ['generate', 'status', 'watch', 'cancel', 'jobs', 'creators', 'voices', 'models', 'doctor']) {
+      const result = await ugc([command, '--help'], { cwd: dir.path, env });
+      expect(result.code).toBe(0);
+      if (!['creators', 'voices'].includes(command)) expect(result.stdout).toMatch(/Examples:\n\s+\$ ugc /);
+    }
+  });
+
+  it('accepts global options after the command', async () => {
+    const result = await ugc(['voices', '--json'], { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toBeInstanceOf(Array);
+  });
+
+  it('an unknown provider is a usage error', async () => {
+    const result = await ugc(['creators', '--provider', 'nope'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown provider "nope"/);
+  });
+});
+
+describe('catalogs', () => {
+  it('creators lists at least 8 stock creators as a table and as JSON', async () => {
+    const table = await ugc(['creators'], { cwd: dir.path, env });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/mia/);
+    const json = JSON.parse((await ugc(['creators', 'list', '--json'], { cwd: dir.path, env })).stdout) as { slug: string }[];
+    expect(json.length).toBeGreaterThanOrEqual(8);
+    const mia = JSON.parse((await ugc(['creators', 'show', 'mia', '--json'], { cwd: dir.path, env })).stdout) as { id: string; bestFor: string[] };
+    expect(mia.bestFor.length).toBeGreaterThan(0);
+  });
+
+  it('creators add stores a custom creator that generate can use, and rm removes it', async () => {
+    const photo = join(dir.path, 'me.png');
+    const { ffmpegStderr } = await import('./support.js');
+    await ffmpegStderr(['-f', 'lavfi', '-i', 'testsrc2=s=640x800', '-frames:v', '1', photo]);
+    const added = await ugc(['creators', 'add', photo, '--name', 'Founder', '--json'], { cwd: dir.path, env });
+    expect(added.code).toBe(0);
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    const custom = JSON.parse((await ugc(['creators', '--include', 'custom', '--json'], { cwd: dir.path, env })).stdout) as { id: string }[];
+    expect(custom.map((c) => c.id)).toEqual([id]);
+    const rendered = await ugc(['generate', '--script', 'Hi, I made this.', '--creator', id, '--captions', 'none', '--quiet'], { cwd: dir.path, env });
+    expect(rendered.code).toBe(0);
+    expect((await ugc(['creators', 'rm', id], { cwd: dir.path, env })).code).toBe(0);
+    expect((await ugc(['creators', 'rm', 'mia'], { cwd: dir.path, env })).code).toBe(2);
+  });
+
+  it('creators add refuses a file that is not an image', async () => {
+    await writeFile(join(dir.path, 'nope.jpg'), 'text');
+    const result = await ugc(['creators', 'add', 'nope.jpg', '--name', 'Nope'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+  });
+
+  it('voices lists at least 6 voices across languages and genders', async () => {
+    const voices = JSON.parse((await ugc(['voices', '--json'], { cwd: dir.path, env })).stdout) as { id: string; language: string; gender: string }[];
+    expect(voices.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(voices.map((v) => v.language.slice(0, 2))).size).toBeGreaterThanOrEqual(3);
+    expect(new Set(voices.map((v) => v.gender))).toEqual(new Set(['female', 'male']));
+  });
+
+  it('models lists the built-in still runner', async () => {
+    const models = JSON.parse((await ugc(['models', '--json'], { cwd: dir.path, env })).stdout) as { id: string; available: boolean }[];
+    expect(models).toContainEqual(expect.objectContaining({ id: 'still', available: true }));
+  });
+});
+
+describe('doctor', () => {
+  it('--json names the ffmpeg and ffprobe in use with versions, and every capability', async () => {
+    const result = await ugc(['doctor', '--json'], { cwd: dir.path, env });
+    const report = JSON.parse(result.stdout) as { ok: boolean; ffmpeg: { path: string; version: string; source: string }; ffprobe: { path: string; version: string }; capabilities: { filters: Record<string, boolean> } };
+    expect(result.code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.ffmpeg.path).toMatch(/ffmpeg/);
+    expect(report.ffmpeg.version).toBeTruthy();
+    expect(report.ffprobe.path).toMatch(/ffprobe/);
+    expect(report.capabilities.filters).toMatchObject({ ass: true, sidechaincompress: true, loudnorm: true });
+  });
+
+  it('UGC_FFMPEG wins, and a bad one is reported', async () => {
+    const result = await ugc(['doctor', '--json'], { cwd: dir.path, env: { ...env, UGC_FFMPEG: join(dir.path, 'no-such-ffmpeg') } });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).problems.join(' ')).toMatch(/UGC_FFMPEG/);
+  });
+});
+
+describe('--audio brings your own voiceover', () => {
+  it('renders with the given audio and captions timed across it', async () => {
+    const voice = join(dir.path, 'vo.wav');
+    await makeTone(voice, 3, 300);
+    const result = await ugc(['generate', '--script', 'My own voice, my own words.', '--audio', voice, '--json', '--quiet'], { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout) as { output: { durationSeconds: number } };
+    expect(job.output.durationSeconds).toBeGreaterThan(3);
+  });
+});
