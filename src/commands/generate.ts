@@ -81,9 +81,17 @@ export default async function generate(ctx: Context, flags: GenerateFlags): Prom
   const jobId = newJobId();
   const outputPath = resolveOutputPath(flags.out, jobId, ctx.cwd);
   const progress = wait ? await ProgressDisplay.start(ctx, `Rendering with ${provider.name}…`) : null;
-  const job = await withInterrupt(ctx, (signal) =>
-    provider.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress: (stage, percent) => progress?.update(stage, percent) }),
-  ).finally(() => progress?.stop());
+  const started = Date.now();
+  let stageShown = '';
+  const onProgress = (stage: string, percent: number) => {
+    progress?.update(stage, percent);
+    if (ctx.global.debug && stage !== stageShown) {
+      stageShown = stage;
+      ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${stage} starts\n`);
+    }
+  };
+  const job = await withInterrupt(ctx, (signal) => provider.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress })).finally(() => progress?.stop());
+  if (ctx.global.debug) ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${job.status}\n`);
   if (ctx.global.json) printJson(ctx, job);
   else if (!wait) printLine(ctx, job.id);
   else if (job.status === 'completed') printLine(ctx, job.output.path ?? job.output.url ?? job.id);

@@ -11,6 +11,7 @@ import type { GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { warmUpSpeech } from '../render/tts.js';
 import type { Provider, SubmitOptions } from './types.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ugc.js', import.meta.url));
@@ -23,6 +24,8 @@ export const localProvider: Provider = {
   capabilities: { cancel: true, creators: true, voices: true, uploads: false, models: true, estimate: true, projects: false },
 
   async validate(ctx, request) {
+    // Loading the speech engine overlaps the file checks (which run in ffprobe processes).
+    if (!request.audio) warmUpSpeech();
     await resolveRenderInputs(request, await locateFfmpeg(ctx.env), ctx.configDir);
   },
 

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { UgcError } from '../core/errors.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 
 /** Upload targets of TikTok, Reels and Shorts: -14 LUFS integrated, true peak at most -1.5 dBTP. */
-export const LOUDNESS_TARGET = { integrated: -14, truePeak: -1.5, range: 11 } as const;
-/** AAC encoding can lift inter-sample peaks a few tenths of a dB, so normalise to a lower ceiling. */
-const TRUE_PEAK_CEILING = -2.3;
+export const LOUDNESS_TARGET = { integrated: -14, truePeak: -1.5 } as const;
+/** Margin under the true-peak target for AAC's overshoot and the limiter's own inter-sample peaks. */
+const PEAK_CEILING_DB = -2.5;
 const SAMPLE_RATE = 48_000;
 /** Music sits this far under the voice before ducking. */
 const MUSIC_GAIN_DB = -10;
@@ -18,65 +17,77 @@ export interface AudioPlan {
   voiceOffsetSeconds: number;
   musicPath: string | null;
   durationSeconds: number;
-  workDir: string;
 }
 
-interface LoudnessMeasurement {
-  input_i: string;
-  input_tp: string;
-  input_lra: string;
-  input_thresh: string;
-  target_offset: string;
+/** ffmpeg input arguments for the mix: the voice, then the music looped for as long as needed. */
+export function audioInputArgs(plan: AudioPlan): string[] {
+  return ['-i', plan.voicePath, ...(plan.musicPath ? ['-stream_loop', '-1', '-i', plan.musicPath] : [])];
 }
 
 /**
- * The mix: the voice on the timeline, the music looped under it and ducked by a sidechain compressor
- * keyed on the voice, faded out at the end. Stereo 48 kHz.
+ * The mix graph, reading the inputs from `audioInputArgs` at `firstInput`: the voice on the timeline, the
+ * music ducked under it by a sidechain compressor keyed on the voice and faded out at the end, then
+ * `tail` (the loudness gain), ending in `[out]`. Stereo 48 kHz.
  */
-export function mixFilter(plan: AudioPlan): string {
+export function mixFilter(plan: AudioPlan, firstInput: number, tail: string, out: string): string {
   const delayMs = Math.round(plan.voiceOffsetSeconds * 1000);
   const d = plan.durationSeconds.toFixed(3);
-  const voice = `[0:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=${delayMs}|${delayMs},apad,atrim=0:${d}`;
-  if (!plan.musicPath) return `${voice}[mix]`;
+  const voice = `[${firstInput}:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=${delayMs}|${delayMs},apad,atrim=0:${d}`;
+  const finish = tail ? `,${tail}` : '';
+  if (!plan.musicPath) return `${voice}${finish}[${out}]`;
   const fadeStart = Math.max(0, plan.durationSeconds - 1.5).toFixed(3);
   return [
     `${voice},asplit=2[voice][key]`,
-    `[1:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=0:${d},volume=${MUSIC_GAIN_DB}dB[music]`,
+    `[${firstInput + 1}:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=0:${d},volume=${MUSIC_GAIN_DB}dB[music]`,
     `[music][key]sidechaincompress=threshold=0.015:ratio=10:attack=15:release=350:makeup=1[ducked]`,
-    // amix halves each input; the loudness pass that follows restores the level.
-    `[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0,afade=t=out:st=${fadeStart}:d=1.5[mix]`,
+    // amix halves each input; the loudness gain that follows restores the level.
+    `[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0,afade=t=out:st=${fadeStart}:d=1.5${finish}[${out}]`,
   ].join(';');
 }
 
-/**
- * Two passes, both audio-only and fast: mix and measure, then normalise linearly to the target and
- * encode AAC. Returns the path of the finished audio track (.m4a) for the video encode to copy.
- */
-export async function renderAudio(plan: AudioPlan, tools: FfmpegTools, signal: AbortSignal): Promise<string> {
-  const mixPath = join(plan.workDir, 'mix.wav');
-  const inputs = ['-i', plan.voicePath, ...(plan.musicPath ? ['-stream_loop', '-1', '-i', plan.musicPath] : [])];
-  await runFfmpeg(tools.ffmpeg.path, [...inputs, '-filter_complex', mixFilter(plan), '-map', '[mix]', '-c:a', 'pcm_f32le', mixPath], { what: 'mixing audio', signal });
-  const measured = await measureLoudness(tools, mixPath, signal);
-  const outPath = join(plan.workDir, 'audio.m4a');
-  const { integrated, range } = LOUDNESS_TARGET;
-  const normalise =
-    `loudnorm=I=${integrated}:TP=${TRUE_PEAK_CEILING}:LRA=${range}:measured_I=${measured.input_i}:measured_TP=${measured.input_tp}` +
-    `:measured_LRA=${measured.input_lra}:measured_thresh=${measured.input_thresh}:offset=${measured.target_offset}:linear=true,aresample=${SAMPLE_RATE}`;
-  await runFfmpeg(tools.ffmpeg.path, ['-i', mixPath, '-af', normalise, '-c:a', 'aac', '-b:a', '192k', '-ar', String(SAMPLE_RATE), '-ac', '2', outPath], { what: 'normalising loudness', signal });
-  return outPath;
+export interface Loudness {
+  integrated: number;
+  truePeak: number;
 }
 
-async function measureLoudness(tools: FfmpegTools, path: string, signal: AbortSignal): Promise<LoudnessMeasurement> {
-  const { integrated, range } = LOUDNESS_TARGET;
-  const result = await execa(
-    tools.ffmpeg.path,
-    ['-hide_banner', '-nostdin', '-i', path, '-af', `loudnorm=I=${integrated}:TP=${TRUE_PEAK_CEILING}:LRA=${range}:print_format=json`, '-f', 'null', '-'],
-    { cancelSignal: signal, reject: false },
-  );
-  const json = /\{[^{}]*"input_i"[^{}]*\}/.exec(String(result.stderr))?.[0];
-  if (result.exitCode !== 0 || !json) throw new UgcError('ffmpeg failed while measuring loudness', { code: 'render_failed' });
-  const measured = JSON.parse(json) as LoudnessMeasurement;
-  // A silent track measures -inf; loudnorm cannot use that, and there is nothing to normalise anyway.
-  if (!Number.isFinite(Number(measured.input_i))) throw new UgcError('the voice track is silent', { code: 'silent_audio' });
-  return measured;
+/** Measures the mix with ffmpeg's EBU R128 meter (true peak included). Audio only: a fraction of a second. */
+export async function measureMix(plan: AudioPlan, tools: FfmpegTools, signal: AbortSignal): Promise<Loudness> {
+  const graph = mixFilter(plan, 0, 'ebur128=peak=true', 'out');
+  const result = await execa(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-nostats', ...audioInputArgs(plan), '-filter_complex', graph, '-map', '[out]', '-f', 'null', '-'], {
+    cancelSignal: signal,
+    reject: false,
+  });
+  const summary = String(result.stderr).slice(String(result.stderr).lastIndexOf('Summary:'));
+  const integrated = Number(/I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary)?.[1]);
+  const truePeak = Number(/True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary)?.[1]);
+  if (result.exitCode !== 0 || Number.isNaN(integrated) || Number.isNaN(truePeak)) {
+    throw new UgcError('ffmpeg failed while measuring loudness', { code: 'render_failed' });
+  }
+  if (!Number.isFinite(integrated)) throw new UgcError('the voice track is silent', { code: 'silent_audio' });
+  return { integrated, truePeak };
+}
+
+/**
+ * The filter that brings a measured mix to the target: a linear gain (exact, and the cheapest possible),
+ * plus a lookahead limiter only when that gain would push peaks over the ceiling.
+ */
+export function loudnessFilter(measured: Loudness): string {
+  const gain = LOUDNESS_TARGET.integrated - measured.integrated;
+  const volume = `volume=${gain.toFixed(2)}dB`;
+  if (measured.truePeak + gain <= PEAK_CEILING_DB) return volume;
+  const limit = 10 ** (PEAK_CEILING_DB / 20);
+  return `${volume},alimiter=limit=${limit.toFixed(4)}:attack=5:release=50:level=false`;
+}
+
+export const AUDIO_CODEC_ARGS = ['-c:a', 'aac', '-b:a', '192k', '-ar', String(SAMPLE_RATE), '-ac', '2'];
+
+/**
+ * The finished audio track (AAC in .m4a): measure the mix, then mix again with the gain and encode.
+ * Audio only, so it runs beside the video encode in its own process.
+ */
+export async function renderAudioTrack(plan: AudioPlan, outPath: string, tools: FfmpegTools, signal: AbortSignal): Promise<string> {
+  const measured = await measureMix(plan, tools, signal);
+  const graph = mixFilter(plan, 0, loudnessFilter(measured), 'out');
+  await runFfmpeg(tools.ffmpeg.path, [...audioInputArgs(plan), '-filter_complex', graph, '-map', '[out]', ...AUDIO_CODEC_ARGS, '-f', 'mp4', outPath], { what: 'mixing the audio', signal });
+  return outPath;
 }

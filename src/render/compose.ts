@@ -37,7 +37,6 @@ export function productCardFilter(box: number): string {
 
 export interface CompositionPlan {
   clip: CreatorClip;
-  audioPath: string;
   assPath: string | null;
   fontsDir: string;
   card: { path: string; x: number; y: number; start: number; end: number } | null;
@@ -47,15 +46,19 @@ export interface CompositionPlan {
   filterScriptPath: string;
 }
 
-/** The final encode: creator clip, product card, burnt captions; the finished audio track is copied. */
+/**
+ * The video encode: creator clip (input 0), product card, burnt captions. The audio track is made beside
+ * it in another process and joined by `muxArgs`.
+ */
 export function compositionArgs(plan: CompositionPlan): { args: string[]; filterGraph: string } {
-  const inputs = [...plan.clip.inputArgs, '-i', plan.audioPath];
+  const inputs = [...plan.clip.inputArgs];
+  // The image is converted to the encoder's pixel format once, before it is repeated, not on every frame.
   const steps = [`[0:v]format=yuv420p,${plan.clip.filter}[creator]`];
   let last = 'creator';
   if (plan.card) {
     inputs.push('-i', plan.card.path);
     const { x, y, start, end } = plan.card;
-    steps.push(`[${last}][2:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
+    steps.push(`[${last}][1:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
     last = 'carded';
   }
   if (plan.assPath) {
@@ -69,12 +72,16 @@ export function compositionArgs(plan: CompositionPlan): { args: string[]; filter
     args: [
       ...inputs,
       '-filter_complex_script', plan.filterScriptPath,
-      '-map', '[video]', '-map', '1:a',
+      '-map', '[video]',
       ...VIDEO_CODEC_ARGS,
-      '-c:a', 'copy',
       '-t', plan.durationSeconds.toFixed(3),
-      ...CONTAINER_ARGS,
+      '-f', 'mp4',
       plan.outputPath,
     ],
   };
+}
+
+/** Joins the video and audio tracks without re-encoding, trimmed to the same length, index up front. */
+export function muxArgs(videoPath: string, audioPath: string, durationSeconds: number, outputPath: string): string[] {
+  return ['-i', videoPath, '-i', audioPath, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', durationSeconds.toFixed(3), ...CONTAINER_ARGS, outputPath];
 }

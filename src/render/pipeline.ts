@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
-import { renderAudio } from './audio.js';
+import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
-import { cardPlacement, compositionArgs, FPS, productCardFilter } from './compose.js';
+import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter } from './compose.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { durationOf, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
@@ -66,6 +66,9 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   const tempThumb = tempPathFor(options.thumbnailPath);
   try {
     report('voice', 0);
+    // The card needs no voice: start it first so its ffmpeg runs while TTS computes.
+    const cardImage = prepareCardImage(inputs, tools, workDir, signal);
+    cardImage.catch(() => undefined);
     const voice = await prepareVoice(inputs, tools, workDir, signal);
     const speechEnd = LEAD_IN + voice.durationSeconds;
     const endCard = inputs.productName || inputs.cta ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, start: speechEnd + TAIL / 2, end: 0 } : null;
@@ -76,22 +79,27 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
 
     signal.throwIfAborted();
     report('prepare', 0);
-    const voicePath = voice.path;
+    const audio: AudioPlan = { voicePath: voice.path, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds };
     const runner = getRunner(inputs.runner);
-    const [audioPath, clip, assPath, card] = await Promise.all([
-      renderAudio({ voicePath, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds, workDir }, tools, signal),
-      runner.prepare({ imagePath: inputs.creatorImage, audioPath: voicePath, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
+    // The audio track is measured, mixed and encoded in its own processes while the video encodes.
+    const audioTrack = renderAudioTrack(audio, join(workDir, 'audio.m4a'), tools, signal);
+    audioTrack.catch(() => undefined);
+    const [clip, assPath, cardPath] = await Promise.all([
+      runner.prepare({ imagePath: inputs.creatorImage, audioPath: voice.path, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
       writeCaptions(inputs, voice.words, endCard, workDir),
-      prepareCard(inputs, tools, workDir, signal, LEAD_IN + voice.durationSeconds * 0.15, Math.max(LEAD_IN + voice.durationSeconds * 0.65, LEAD_IN + 2)),
+      cardImage,
     ]);
+    const card = cardPath ? { path: cardPath, ...cardPlacement(inputs.aspect, inputs.size), ...cardWindow(voice.durationSeconds) } : null;
     report('prepare', 1);
 
     await mkdir(dirname(options.outputPath), { recursive: true });
     await mkdir(dirname(options.thumbnailPath), { recursive: true });
     const filterScriptPath = join(workDir, 'graph.txt');
-    const { args, filterGraph } = compositionArgs({ clip, audioPath, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: tempVideo, filterScriptPath });
+    const videoTrack = join(workDir, 'video.mp4');
+    const { args, filterGraph } = compositionArgs({ clip, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: videoTrack, filterScriptPath });
     await writeFile(filterScriptPath, filterGraph);
     await runFfmpeg(tools.ffmpeg.path, args, { what: 'encoding the video', signal, durationSeconds, onProgress: (f) => report('encode', f) });
+    await runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal });
 
     report('thumbnail', 0);
     const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
@@ -137,10 +145,16 @@ async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard:
   return path;
 }
 
-async function prepareCard(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal, start: number, end: number) {
+async function prepareCardImage(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string | null> {
   if (!inputs.productImage) return null;
-  const placement = cardPlacement(inputs.aspect, inputs.size);
   const path = join(workDir, 'card.png');
-  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-vf', productCardFilter(placement.box), '-frames:v', '1', path], { what: 'preparing the product card', signal });
-  return { path, x: placement.x, y: placement.y, start, end };
+  const { box } = cardPlacement(inputs.aspect, inputs.size);
+  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-vf', productCardFilter(box), '-frames:v', '1', path], { what: 'preparing the product card', signal });
+  return path;
+}
+
+/** The card shows while the creator talks about the product: from 15% to 65% of the speech (at least 2 s). */
+function cardWindow(speechSeconds: number): { start: number; end: number } {
+  const start = LEAD_IN + speechSeconds * 0.15;
+  return { start, end: Math.max(LEAD_IN + speechSeconds * 0.65, start + 2) };
 }

@@ -55,6 +55,11 @@ function toEngineInput(text: string): { input: string; source: number[] } {
   return { input, source };
 }
 
+/** Starts loading the engine (its 24 MB of voice data) now, so it is ready when the first script arrives. */
+export function warmUpSpeech(): void {
+  getEngine().catch(() => undefined);
+}
+
 export interface Speech {
   samples: Int16Array;
   sampleRate: number;

@@ -17,7 +17,7 @@ export interface RunnerInput {
 }
 
 /**
- * The creator's clip as composition consumes it: extra ffmpeg input arguments, and a filter chain that
+ * The creator's clip as composition consumes it: the arguments of exactly one ffmpeg input, and a filter chain that
  * turns that input into a `size.width` x `size.height` stream at the ad's fps lasting the whole ad.
  * A still runner returns an image plus a motion filter (no intermediate encode); a lip-sync runner
  * returns the video it generated plus a scale/crop filter. Composition never knows which.
