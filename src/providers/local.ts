@@ -9,7 +9,7 @@ import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import type { GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
-import { resolveRenderInputs } from '../render/inputs.js';
+import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
 import { warmUpSpeech } from '../render/tts.js';
 import type { Provider, SubmitOptions } from './types.js';
@@ -24,9 +24,7 @@ export const localProvider: Provider = {
   capabilities: { cancel: true, creators: true, voices: true, uploads: false, models: true, estimate: true, projects: false },
 
   async validate(ctx, request) {
-    // Loading the speech engine overlaps the file checks (which run in ffprobe processes).
-    if (!request.audio) warmUpSpeech();
-    await resolveRenderInputs(request, await locateFfmpeg(ctx.env), ctx.configDir);
+    await checkedInputs(ctx, request);
   },
 
   async submit(ctx, request, options) {
@@ -35,11 +33,11 @@ export const localProvider: Provider = {
       if (existing) return existing;
     }
     await checkOutputWritable(options.outputPath);
-    await this.validate(ctx, request);
+    const inputs = await checkedInputs(ctx, request);
     const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, out: options.outputPath } });
     await ctx.jobs.create(job);
     if (!options.wait) return await startDetachedRender(ctx, job);
-    return runLocalJob(ctx, job.id, options);
+    return runLocalJob(ctx, job.id, options, inputs);
   },
 
   async refresh(ctx, job) {
@@ -63,7 +61,14 @@ export const localProvider: Provider = {
 };
 
 /** Renders a stored job in this process, keeping its record current. Used by `generate` and the background worker. */
-export async function runLocalJob(ctx: Context, jobId: string, options: Pick<SubmitOptions, 'onProgress' | 'signal'>): Promise<Job> {
+async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs> {
+  // Loading the speech engine overlaps the file checks (which run in ffprobe processes).
+  if (!request.audio) warmUpSpeech();
+  return resolveRenderInputs(request, await locateFfmpeg(ctx.env), ctx.configDir);
+}
+
+/** `inputs` are passed when this process just checked them; the background worker checks them again. */
+export async function runLocalJob(ctx: Context, jobId: string, options: Pick<SubmitOptions, 'onProgress' | 'signal'>, checked?: RenderInputs): Promise<Job> {
   const job = await ctx.jobs.updateIfActive(jobId, { status: 'processing', providerStatus: 'processing', stage: 'voice', worker: { pid: process.pid, host: hostname() } });
   if (isTerminal(job.status)) return job;
   const outputPath = String(job.request.out);
@@ -74,7 +79,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
   let writing: Promise<unknown> = Promise.resolve();
   try {
     const tools = await locateFfmpeg(ctx.env);
-    const inputs = await resolveRenderInputs(job.request as unknown as GenerateRequest, tools, ctx.configDir);
+    const inputs = checked ?? (await resolveRenderInputs(job.request as unknown as GenerateRequest, tools, ctx.configDir));
     await renderAd(inputs, {
       tools,
       outputPath,

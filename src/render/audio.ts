@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { UgcError } from '../core/errors.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
@@ -50,10 +51,9 @@ export interface Loudness {
   truePeak: number;
 }
 
-/** Measures the mix with ffmpeg's EBU R128 meter (true peak included). Audio only: a fraction of a second. */
-export async function measureMix(plan: AudioPlan, tools: FfmpegTools, signal: AbortSignal): Promise<Loudness> {
-  const graph = mixFilter(plan, 0, 'ebur128=peak=true', 'out');
-  const result = await execa(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-nostats', ...audioInputArgs(plan), '-filter_complex', graph, '-map', '[out]', '-f', 'null', '-'], {
+/** Measures a track with ffmpeg's EBU R128 meter (true peak included). Audio only: a fraction of a second. */
+export async function measureLoudness(path: string, tools: FfmpegTools, signal: AbortSignal): Promise<Loudness> {
+  const result = await execa(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-nostats', '-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
     cancelSignal: signal,
     reject: false,
   });
@@ -82,12 +82,14 @@ export function loudnessFilter(measured: Loudness): string {
 export const AUDIO_CODEC_ARGS = ['-c:a', 'aac', '-b:a', '192k', '-ar', String(SAMPLE_RATE), '-ac', '2'];
 
 /**
- * The finished audio track (AAC in .m4a): measure the mix, then mix again with the gain and encode.
- * Audio only, so it runs beside the video encode in its own process.
+ * The finished audio track (AAC in .m4a): mix once to a float WAV, measure it, then apply the gain while
+ * encoding. Audio only, so it runs beside the video encode in its own processes.
  */
-export async function renderAudioTrack(plan: AudioPlan, outPath: string, tools: FfmpegTools, signal: AbortSignal): Promise<string> {
-  const measured = await measureMix(plan, tools, signal);
-  const graph = mixFilter(plan, 0, loudnessFilter(measured), 'out');
-  await runFfmpeg(tools.ffmpeg.path, [...audioInputArgs(plan), '-filter_complex', graph, '-map', '[out]', ...AUDIO_CODEC_ARGS, '-f', 'mp4', outPath], { what: 'mixing the audio', signal });
+export async function renderAudioTrack(plan: AudioPlan, workDir: string, tools: FfmpegTools, signal: AbortSignal): Promise<string> {
+  const mixPath = join(workDir, 'mix.wav');
+  const outPath = join(workDir, 'audio.m4a');
+  await runFfmpeg(tools.ffmpeg.path, [...audioInputArgs(plan), '-filter_complex', mixFilter(plan, 0, '', 'out'), '-map', '[out]', '-c:a', 'pcm_f32le', mixPath], { what: 'mixing the audio', signal });
+  const measured = await measureLoudness(mixPath, tools, signal);
+  await runFfmpeg(tools.ffmpeg.path, ['-i', mixPath, '-af', loudnessFilter(measured), ...AUDIO_CODEC_ARGS, '-f', 'mp4', outPath], { what: 'encoding the audio', signal });
   return outPath;
 }

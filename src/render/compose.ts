@@ -29,10 +29,17 @@ export function cardPlacement(aspect: Aspect, size: FrameSize): CardPlacement {
   return { box: Math.round(w * 0.34), x: Math.round(w * 0.06), y: Math.round(h * 0.06) };
 }
 
-/** Single-frame filter turning a product photo into a white-bordered card. */
+/**
+ * Single-frame filter turning a product photo into a white-bordered card. Transparent photos are flattened
+ * onto white: an opaque card is copied onto each frame, where an alpha one would be blended pixel by pixel.
+ */
 export function productCardFilter(box: number): string {
   const border = Math.max(6, Math.round(box * 0.04));
-  return `scale=${box}:${box}:force_original_aspect_ratio=decrease:flags=lanczos,pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=white,format=rgba`;
+  return [
+    `[0:v]scale=${box}:${box}:force_original_aspect_ratio=decrease:flags=lanczos,format=rgba,split=2[photo][shape]`,
+    `[shape]drawbox=c=white:t=fill,format=rgba[white]`,
+    `[white][photo]overlay=format=auto,pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=white,format=rgb24[card]`,
+  ].join(';');
 }
 
 export interface CompositionPlan {
@@ -67,18 +74,16 @@ export function compositionArgs(plan: CompositionPlan): { args: string[]; filter
   }
   steps.push(`[${last}]format=yuv420p[video]`);
   const filterGraph = steps.join(';\n');
+  const source = [...inputs, '-filter_complex_script', plan.filterScriptPath, '-map', '[video]'];
   return {
     filterGraph,
-    args: [
-      ...inputs,
-      '-filter_complex_script', plan.filterScriptPath,
-      '-map', '[video]',
-      ...VIDEO_CODEC_ARGS,
-      '-t', plan.durationSeconds.toFixed(3),
-      '-f', 'mp4',
-      plan.outputPath,
-    ],
+    args: [...source, ...VIDEO_CODEC_ARGS, '-t', plan.durationSeconds.toFixed(3), '-f', 'mp4', plan.outputPath],
   };
+}
+
+/** One frame of the encoded video as a JPEG (decoding from the preceding keyframe is cheaper than re-filtering). */
+export function thumbnailArgs(videoPath: string, atSeconds: number, outputPath: string): string[] {
+  return ['-ss', atSeconds.toFixed(3), '-i', videoPath, '-frames:v', '1', '-q:v', '3', '-f', 'mjpeg', outputPath];
 }
 
 /** Joins the video and audio tracks without re-encoding, trimmed to the same length, index up front. */

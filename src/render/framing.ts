@@ -1,3 +1,7 @@
+import { join } from 'node:path';
+import type { FfmpegTools } from './ffmpeg/locate.js';
+import { firstStream, probe } from './ffmpeg/probe.js';
+import { runFfmpeg } from './ffmpeg/run.js';
 import type { FrameSize } from './types.js';
 
 /**
@@ -47,4 +51,15 @@ export function driftCropFilter(frame: FrameSize, plate: FrameSize): string {
   const x = `${(plate.width - frame.width) / 2}+${amplitudeX.toFixed(1)}*sin(2*PI*floor(t)/${PERIOD_X})`;
   const y = `${(plate.height - frame.height) / 2}+${amplitudeY.toFixed(1)}*sin(2*PI*floor(t)/${PERIOD_Y}+1)`;
   return `crop=w=${frame.width}:h=${frame.height}:x='floor(${x})':y='floor(${y})'`;
+}
+
+/** Frames the creator photo for the ad once, as a PNG plate that runners animate. */
+export async function framePlate(imagePath: string, frame: FrameSize, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<{ path: string } & FrameSize> {
+  const info = await probe(tools.ffprobe.path, imagePath);
+  const video = info ? firstStream(info, 'video') : undefined;
+  const source = { width: video?.width ?? frame.width, height: video?.height ?? frame.height };
+  const plate = plateSize(frame);
+  const path = join(workDir, 'plate.png');
+  await runFfmpeg(tools.ffmpeg.path, ['-i', imagePath, '-filter_complex', framePlateFilter(source, plate), '-map', '[plate]', '-frames:v', '1', path], { what: 'framing the creator image', signal });
+  return { path, ...plate };
 }

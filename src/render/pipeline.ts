@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
-import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter } from './compose.js';
+import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
+import { framePlate } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { durationOf, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
@@ -19,14 +20,14 @@ const LEAD_IN = 0.3;
 const TAIL = 0.6;
 const END_CARD = 2.5;
 
-export type RenderStage = 'voice' | 'prepare' | 'encode' | 'thumbnail';
+export type RenderStage = 'voice' | 'prepare' | 'encode' | 'finish';
 
 /** Share of the progress bar each stage takes, from measurements of a 30 s ad: the encode dominates. */
 const STAGE_SPAN: Record<RenderStage, [number, number]> = {
   voice: [0, 8],
   prepare: [8, 14],
   encode: [14, 98],
-  thumbnail: [98, 100],
+  finish: [98, 100],
 };
 
 export interface RenderOptions {
@@ -66,8 +67,10 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   const tempThumb = tempPathFor(options.thumbnailPath);
   try {
     report('voice', 0);
-    // The card needs no voice: start it first so its ffmpeg runs while TTS computes.
+    // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
+    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal);
     const cardImage = prepareCardImage(inputs, tools, workDir, signal);
+    plateReady.catch(() => undefined);
     cardImage.catch(() => undefined);
     const voice = await prepareVoice(inputs, tools, workDir, signal);
     const speechEnd = LEAD_IN + voice.durationSeconds;
@@ -82,10 +85,10 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audio: AudioPlan = { voicePath: voice.path, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds };
     const runner = getRunner(inputs.runner);
     // The audio track is measured, mixed and encoded in its own processes while the video encodes.
-    const audioTrack = renderAudioTrack(audio, join(workDir, 'audio.m4a'), tools, signal);
+    const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);
     const [clip, assPath, cardPath] = await Promise.all([
-      runner.prepare({ imagePath: inputs.creatorImage, audioPath: voice.path, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
+      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
       writeCaptions(inputs, voice.words, endCard, workDir),
       cardImage,
     ]);
@@ -96,14 +99,16 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     await mkdir(dirname(options.thumbnailPath), { recursive: true });
     const filterScriptPath = join(workDir, 'graph.txt');
     const videoTrack = join(workDir, 'video.mp4');
-    const { args, filterGraph } = compositionArgs({ clip, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: videoTrack, filterScriptPath });
+    const plan = { clip, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: videoTrack, filterScriptPath };
+    const { args, filterGraph } = compositionArgs(plan);
     await writeFile(filterScriptPath, filterGraph);
     await runFfmpeg(tools.ffmpeg.path, args, { what: 'encoding the video', signal, durationSeconds, onProgress: (f) => report('encode', f) });
-    await runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal });
-
-    report('thumbnail', 0);
+    report('finish', 0);
     const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
-    await runFfmpeg(tools.ffmpeg.path, ['-ss', thumbAt.toFixed(3), '-i', tempVideo, '-frames:v', '1', '-q:v', '3', '-f', 'mjpeg', tempThumb], { what: 'writing the thumbnail', signal });
+    await Promise.all([
+      runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal }),
+      runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal }),
+    ]);
 
     signal.throwIfAborted();
     const publish = async () => {
@@ -111,7 +116,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
       await rename(tempThumb, options.thumbnailPath);
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
-    report('thumbnail', 1);
+    report('finish', 1);
     return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, durationSeconds, words: voice.words, committed };
   } finally {
     await Promise.all([rm(workDir, { recursive: true, force: true }), rm(tempVideo, { force: true }), rm(tempThumb, { force: true })]);
@@ -149,7 +154,7 @@ async function prepareCardImage(inputs: RenderInputs, tools: FfmpegTools, workDi
   if (!inputs.productImage) return null;
   const path = join(workDir, 'card.png');
   const { box } = cardPlacement(inputs.aspect, inputs.size);
-  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-vf', productCardFilter(box), '-frames:v', '1', path], { what: 'preparing the product card', signal });
+  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-filter_complex', productCardFilter(box), '-map', '[card]', '-frames:v', '1', path], { what: 'preparing the product card', signal });
   return path;
 }
 

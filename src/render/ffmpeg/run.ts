@@ -1,5 +1,10 @@
 import { execa } from 'execa';
+import { join } from 'node:path';
 import { InterruptedError, UgcError } from '../../core/errors.js';
+import { TEMPLATES_DIR } from '../assets.js';
+
+/** See templates/fontconfig/fonts.conf: captions use only the fonts we ship, on every machine. */
+const FONTCONFIG_FILE = join(TEMPLATES_DIR, 'fontconfig', 'fonts.conf');
 
 export interface FfmpegRunOptions {
   /** Expected output duration, to turn `out_time` into a fraction. */
@@ -18,6 +23,7 @@ export interface FfmpegRunOptions {
 export async function runFfmpeg(ffmpegPath: string, args: string[], options: FfmpegRunOptions): Promise<void> {
   const fullArgs = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args];
   const child = execa(ffmpegPath, fullArgs, {
+    env: { FONTCONFIG_FILE },
     cancelSignal: options.signal,
     reject: false,
     buffer: { stdout: false, stderr: true },

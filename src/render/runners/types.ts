@@ -1,9 +1,10 @@
 import type { FfmpegTools } from '../ffmpeg/locate.js';
 import type { FrameSize, WordTiming } from '../types.js';
 
-/** What a model runner gets: the creator's photo, the voice it must speak, and the frame to fill. */
+/** What a model runner gets: the creator's photo framed for the ad, the voice it must speak, the frame to fill. */
 export interface RunnerInput {
-  imagePath: string;
+  /** The creator photo already framed for the aspect (PNG), slightly larger than `size` so the camera can move. */
+  plate: { path: string; width: number; height: number };
   /** The voice track (WAV), already placed on the ad's timeline (lead-in silence included). */
   audioPath: string;
   words: WordTiming[];
