@@ -159,6 +159,23 @@ function buildProgram(world: World): Command {
     .addHelpText('after', examples(['ugc doctor', 'ugc doctor --json']))
     .action(action(() => import('./commands/doctor.js')));
 
+  program
+    .command('login')
+    .description('store an API key for a provider (checked with the provider first)')
+    .option('--with-token', 'read the key from stdin instead of prompting')
+    .addHelpText('after', examples(['ugc login --provider unrealugc', 'echo "$UNREALUGC_KEY" | ugc login --provider unrealugc --with-token']))
+    .action(action(() => import('./commands/account.js').then((m) => ({ default: m.login }))));
+  program
+    .command('logout')
+    .description('remove the stored API key of a provider')
+    .addHelpText('after', examples(['ugc logout --provider unrealugc']))
+    .action(action(() => import('./commands/account.js').then((m) => ({ default: m.logout }))));
+  program
+    .command('whoami')
+    .description('the account, its credits, and where the key came from')
+    .addHelpText('after', examples(['ugc whoami --provider ugen --json']))
+    .action(action(() => import('./commands/account.js').then((m) => ({ default: m.whoami }))));
+
   program.command('__render-job <id>', { hidden: true }).action(action(() => import('./commands/render-job.js')));
   return program;
 }

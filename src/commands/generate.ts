@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { newJobId } from '../core/job.js';
+import { isTerminal, newJobId } from '../core/job.js';
 import { resolveOutputPath } from '../core/output-path.js';
 import { describeJob, printJson, printLine } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { checkRequest, type GenerateRequest } from '../core/request.js';
-import { getProvider, providerName } from '../providers/index.js';
+import { currentProvider } from '../providers/index.js';
+import { follow } from './follow.js';
 import { withInterrupt } from './interrupt.js';
 
 export interface GenerateFlags {
@@ -43,7 +44,8 @@ export async function requestFromFlags(ctx: Context, flags: GenerateFlags): Prom
       throw new UsageError(`--script-file: cannot read ${flags.scriptFile}`);
     });
   }
-  const path = (p: string | undefined) => (p ? resolve(ctx.cwd, p) : null);
+  // Remote providers take some media as URLs; those pass through, local paths become absolute.
+  const path = (p: string | undefined) => (p ? (/^https?:\/\//i.test(p) ? p : resolve(ctx.cwd, p)) : null);
   const params: Record<string, string> = {};
   for (const pair of flags.param ?? []) {
     const eq = pair.indexOf('=');
@@ -62,7 +64,7 @@ export async function requestFromFlags(ctx: Context, flags: GenerateFlags): Prom
     captions: flags.captions as GenerateRequest['captions'] | undefined,
     music: path(flags.music),
     productName: flags.productName ?? null,
-    productImage: flags.productImage && /^https?:\/\//.test(flags.productImage) ? flags.productImage : path(flags.productImage),
+    productImage: path(flags.productImage),
     cta: flags.cta ?? null,
     prompt: flags.prompt ?? null,
     model: flags.model ?? null,
@@ -76,7 +78,7 @@ export async function requestFromFlags(ctx: Context, flags: GenerateFlags): Prom
 
 export default async function generate(ctx: Context, flags: GenerateFlags): Promise<number> {
   const request = await requestFromFlags(ctx, flags);
-  const provider = await getProvider(providerName(ctx));
+  const provider = await currentProvider(ctx);
   const wait = flags.wait !== false;
   const jobId = newJobId();
   const outputPath = resolveOutputPath(flags.out, jobId, ctx.cwd);
@@ -90,7 +92,16 @@ export default async function generate(ctx: Context, flags: GenerateFlags): Prom
       ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${stage} starts\n`);
     }
   };
-  const job = await withInterrupt(ctx, (signal) => provider.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress })).finally(() => progress?.stop());
+  const job = await withInterrupt(ctx, async (signal) => {
+    const submitted = await provider.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress });
+    if (!wait || isTerminal(submitted.status)) return submitted;
+    return follow(ctx, provider, submitted, {
+      outputPath,
+      signal,
+      onChange: (j) => onProgress(j.stage ?? j.providerStatus, j.progress),
+      onDownload: (received, total) => onProgress('download', total ? Math.round((received / total) * 100) : 0),
+    });
+  }).finally(() => progress?.stop());
   if (ctx.global.debug) ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${job.status}\n`);
   if (ctx.global.json) printJson(ctx, job);
   else if (!wait) printLine(ctx, job.id);

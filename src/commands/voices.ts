@@ -1,10 +1,10 @@
 import type { Context } from '../core/context.js';
 import { printJson, printLine, printTable } from '../core/present.js';
 import { findVoice, listVoices } from '../render/voices.js';
-import { getProvider, providerName, requireCapability } from '../providers/index.js';
+import { currentProvider, requireCapability } from '../providers/index.js';
 
 export async function list(ctx: Context): Promise<number> {
-  requireCapability(await getProvider(providerName(ctx)), 'voices', 'voices');
+  requireCapability(await currentProvider(ctx), 'voices', 'voices');
   const voices = await listVoices();
   if (ctx.global.json) {
     printJson(ctx, voices);
@@ -15,7 +15,7 @@ export async function list(ctx: Context): Promise<number> {
 }
 
 export async function show(ctx: Context, id: string): Promise<number> {
-  requireCapability(await getProvider(providerName(ctx)), 'voices', 'voices');
+  requireCapability(await currentProvider(ctx), 'voices', 'voices');
   const voice = await findVoice(id);
   if (ctx.global.json) printJson(ctx, voice);
   else for (const [key, value] of Object.entries(voice)) printLine(ctx, `${key.padEnd(13)}${String(value)}`);

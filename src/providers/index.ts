@@ -1,22 +1,29 @@
 import type { Context } from '../core/context.js';
-import { UgcError, UsageError } from '../core/errors.js';
-import { PROVIDERS, type ProviderName } from '../core/job.js';
+import { UgcError } from '../core/errors.js';
+import type { ProviderName } from '../core/job.js';
+import { resolveProviderName } from '../core/settings.js';
+import type { Adapter } from './adapter.js';
 import type { Provider } from './types.js';
 
 export type { Provider, ProviderCapabilities, SubmitOptions } from './types.js';
 
-/** Provider precedence: --provider, then UGC_PROVIDER, then the built-in default (local). */
-export function providerName(ctx: Context): ProviderName {
-  const name = ctx.global.provider ?? ctx.env.UGC_PROVIDER ?? 'local';
-  if (!(PROVIDERS as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown provider "${name}"`, `Providers: ${PROVIDERS.join(', ')}.`);
-  }
-  return name as ProviderName;
-}
+const adapters: Record<Exclude<ProviderName, 'local'>, () => Promise<Adapter>> = {
+  unrealugc: () => import('./unrealugc.js').then((m) => m.unrealUgc),
+  ultimatecreator: () => import('./ultimatecreator.js').then((m) => m.ultimateCreator),
+  ugen: () => import('./ugen.js').then((m) => m.uGen),
+  apex: () => import('./apex.js').then((m) => m.apex),
+  vidgen: () => import('./vidgen.js').then((m) => m.vidgen),
+};
 
 export async function getProvider(name: ProviderName): Promise<Provider> {
   if (name === 'local') return (await import('./local.js')).localProvider;
-  throw new UgcError(`the ${name} provider is not available in this version of ugc`, { hint: 'Use --provider local (the default) to render on this machine.' });
+  const { RemoteProvider } = await import('./remote.js');
+  return new RemoteProvider(await adapters[name]());
+}
+
+/** The provider this command talks to: --provider, UGC_PROVIDER, the stored profile, or local. */
+export async function currentProvider(ctx: Context): Promise<Provider> {
+  return getProvider(await resolveProviderName(ctx));
 }
 
 export function requireCapability(provider: Provider, capability: keyof Provider['capabilities'], command: string): void {

@@ -22,6 +22,7 @@ const PROGRESS_WRITE_INTERVAL_MS = 400;
 export const localProvider: Provider = {
   name: 'local',
   capabilities: { cancel: true, creators: true, voices: true, uploads: false, models: true, estimate: true, projects: false },
+  pollIntervalSeconds: 0.5,
 
   async validate(ctx, request) {
     await checkedInputs(ctx, request);

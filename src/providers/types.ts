@@ -27,6 +27,8 @@ export interface SubmitOptions {
 export interface Provider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
+  /** How often `watch` and a waiting `generate` poll (the provider's recommendation). */
+  readonly pollIntervalSeconds: number;
   /** Checks the request against what this provider accepts (files, creators, voices) before anything is spent. */
   validate(ctx: Context, request: GenerateRequest): Promise<void>;
   submit(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job>;

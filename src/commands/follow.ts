@@ -1,0 +1,92 @@
+import { copyFile, mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tempPathFor } from '../core/atomic-write.js';
+import type { Context } from '../core/context.js';
+import { InterruptedError, UgcError } from '../core/errors.js';
+import { isTerminal, type Job } from '../core/job.js';
+import { thumbnailPathFor } from '../core/output-path.js';
+import type { Provider } from '../providers/index.js';
+import { RemoteProvider } from '../providers/remote.js';
+import { locateFfmpeg } from '../render/ffmpeg/locate.js';
+import { durationOf, probe } from '../render/ffmpeg/probe.js';
+import { runFfmpeg } from '../render/ffmpeg/run.js';
+
+export interface FollowOptions {
+  /** Where the finished video goes. */
+  outputPath: string;
+  intervalSeconds?: number;
+  timeoutSeconds?: number | null;
+  signal: AbortSignal;
+  /** Called with each new state (status, progress or stage changed). */
+  onChange?: (job: Job) => void;
+  onDownload?: (received: number, total: number | null) => void;
+}
+
+/**
+ * Polls a job to a terminal status at the provider's recommended interval (with jitter, so many
+ * watchers do not poll in step), then makes sure its video is at `outputPath` with a thumbnail beside it.
+ */
+export async function follow(ctx: Context, provider: Provider, job: Job, options: FollowOptions): Promise<Job> {
+  const fromEnv = Number(ctx.env.UGC_POLL_INTERVAL);
+  const interval = options.intervalSeconds ?? (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds);
+  const deadline = options.timeoutSeconds ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
+  let last = '';
+  for (;;) {
+    const fingerprint = `${job.status}|${job.progress}|${job.stage ?? ''}`;
+    if (fingerprint !== last) {
+      last = fingerprint;
+      options.onChange?.(job);
+    }
+    if (isTerminal(job.status)) break;
+    const wait = interval * 1000 * (0.9 + Math.random() * 0.2);
+    if (Date.now() + wait > deadline) {
+      throw new UgcError(`gave up after ${options.timeoutSeconds} s; ${job.id} is still ${job.status}`, { hint: `Run \`ugc watch ${job.id}\` to keep following it.` });
+    }
+    try {
+      await sleep(wait, undefined, { signal: options.signal });
+    } catch {
+      throw new InterruptedError(`stopped following ${job.id}; it continues (\`ugc watch ${job.id}\`)`);
+    }
+    job = await provider.refresh(ctx, job);
+  }
+  if (job.status !== 'completed') return job;
+  return deliver(ctx, provider, job, options);
+}
+
+/** Puts the finished video at `outputPath`: downloaded (remote) or copied (a local job asked elsewhere). */
+async function deliver(ctx: Context, provider: Provider, job: Job, options: FollowOptions): Promise<Job> {
+  const target = options.outputPath;
+  if (job.output.path === target) return job;
+  if (job.output.path) {
+    await copyAtomic(job.output.path, target);
+    if (job.output.thumbnailPath) await copyAtomic(job.output.thumbnailPath, thumbnailPathFor(target));
+  } else if (job.output.url && provider instanceof RemoteProvider) {
+    const http = await provider.client(ctx);
+    await http.download(job.output.url, target, { signal: options.signal, onProgress: options.onDownload });
+  } else {
+    throw new UgcError(`${job.id} completed but ${provider.name} gave no video URL`, { code: 'no_output' });
+  }
+  const thumbnailPath = thumbnailPathFor(target);
+  const durationSeconds = job.output.thumbnailPath && job.output.path ? job.output.durationSeconds : await makeThumbnail(ctx, target, thumbnailPath);
+  return ctx.jobs.update(job.id, (current) => ({ output: { ...current.output, path: target, thumbnailPath, durationSeconds } }));
+}
+
+/** A thumbnail for a downloaded video, one second in (or half way through a shorter one); returns its duration. */
+async function makeThumbnail(ctx: Context, video: string, thumbnailPath: string): Promise<number | null> {
+  const tools = await locateFfmpeg(ctx.env);
+  const info = await probe(tools.ffprobe.path, video);
+  if (!info) throw new UgcError(`the downloaded file ${video} is not a video`, { code: 'bad_output' });
+  const duration = durationOf(info);
+  const temp = tempPathFor(thumbnailPath);
+  await runFfmpeg(tools.ffmpeg.path, ['-ss', String(Math.min(1, duration / 2)), '-i', video, '-frames:v', '1', '-q:v', '3', '-f', 'mjpeg', temp], { what: 'writing the thumbnail' });
+  await rename(temp, thumbnailPath);
+  return duration || null;
+}
+
+async function copyAtomic(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  const temp = tempPathFor(to);
+  await copyFile(from, temp);
+  await rename(temp, to);
+}

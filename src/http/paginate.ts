@@ -1,0 +1,33 @@
+/** Items across cursor-paginated pages (UnrealUGC, vidgen): `next` is null on the last page. */
+export async function* cursorPages<T>(fetchPage: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>): AsyncGenerator<T> {
+  let cursor: string | null = null;
+  const seen = new Set<string>();
+  do {
+    const page: { items: T[]; next: string | null } = await fetchPage(cursor);
+    yield* page.items;
+    // A provider that hands back a cursor it already gave would loop forever.
+    if (page.next !== null && seen.has(page.next)) return;
+    if (page.next !== null) seen.add(page.next);
+    cursor = page.next;
+  } while (cursor !== null);
+}
+
+/** Items across numbered pages (U-Gen): stops after `totalPages`, or at the first empty page. */
+export async function* numberedPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; totalPages: number }>): AsyncGenerator<T> {
+  for (let page = 1; ; page++) {
+    const result = await fetchPage(page);
+    yield* result.items;
+    if (result.items.length === 0 || page >= result.totalPages) return;
+  }
+}
+
+/** The first `limit` items of an async iterable. */
+export async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
+  const out: T[] = [];
+  if (limit <= 0) return out;
+  for await (const item of items) {
+    out.push(item);
+    if (out.length >= limit) break;
+  }
+  return out;
+}

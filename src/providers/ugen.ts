@@ -1,0 +1,82 @@
+import { UsageError } from '../core/errors.js';
+import type { GenerateRequest } from '../core/request.js';
+import type { Adapter, RemoteJob } from './adapter.js';
+import { isUrl, paramValues, readErrorEnvelope } from './envelopes.js';
+
+interface UGenJob {
+  job_id: string;
+  status: RemoteJob['status'];
+  current_stage?: string | null;
+  progress_percent?: number | null;
+  final_video_url?: string | null;
+  error_message?: string | null;
+  credits_consumed?: number | null;
+  credits_reserved?: number | null;
+}
+
+/** U-Gen renders in segments; without `--param segment_count`, one per ~8 s of the requested length. */
+const SECONDS_PER_SEGMENT = 8;
+
+function segments(request: GenerateRequest): number {
+  return Math.min(10, Math.max(1, Math.round((request.durationSeconds ?? 24) / SECONDS_PER_SEGMENT)));
+}
+
+const toJob = (job: UGenJob): RemoteJob => ({
+  remoteId: job.job_id,
+  status: job.status,
+  providerStatus: job.current_stage ? `${job.status}:${job.current_stage}` : job.status,
+  progress: job.status === 'completed' ? 100 : (job.progress_percent ?? 0),
+  outputUrl: job.final_video_url ?? null,
+  error: job.status === 'failed' ? { code: 'provider_failed', message: job.error_message ?? 'the provider reported a failure' } : null,
+  creditsCharged: job.credits_consumed ?? job.credits_reserved ?? null,
+});
+
+/** U-Gen (api-docs/002): product videos from a product photo URL and a persona; idempotency key in the body. */
+export const uGen: Adapter = {
+  name: 'ugen',
+  documentedBaseUrl: 'https://api.u-gen.ai/api/v1',
+  authHeader: 'x-api-key',
+  idempotency: 'body',
+  capabilities: { cancel: false, creators: false, voices: false, uploads: false, models: false, estimate: true, projects: false },
+  // "Poll the job endpoint every 10 seconds"
+  pollIntervalSeconds: 10,
+  parseError: readErrorEnvelope,
+
+  validate(request) {
+    if (!request.productName) throw new UsageError('ugen needs --product-name');
+    if (!isUrl(request.productImage)) throw new UsageError('ugen needs --product-image as a public URL (https://…)');
+    if (request.webhookUrl) throw new UsageError('ugen has one webhook URL per account, not per job: --webhook-url is not supported', 'Configure it in the U-Gen dashboard, or forward events locally with `ugc webhooks listen`.');
+    if (request.image || request.audio) throw new UsageError('ugen generates from a product photo and a persona: --image and --audio are not supported (pass the persona id as --creator)');
+  },
+
+  async create(http, request, { idempotencyKey, signal }) {
+    const body = {
+      product_name: request.productName,
+      product_image_url: request.productImage,
+      segment_count: segments(request),
+      ...(request.creator ? { persona_id: request.creator } : {}),
+      ...(request.model ? { video_model: request.model } : {}),
+      // Not in the project's copy of the document; U-Gen's reference names the script field so.
+      custom_script: request.script,
+      ...paramValues(request.params),
+    };
+    const { data } = await http.post<UGenJob>('/jobs', { json: body, idempotencyKey, signal });
+    return toJob(data);
+  },
+
+  async get(http, remoteId, signal) {
+    return toJob((await http.get<UGenJob>(`/jobs/${encodeURIComponent(remoteId)}`, { signal })).data);
+  },
+
+  async whoami(http) {
+    const { data } = await http.get<{ available_credits: number; credit_balance: number; credit_reserved: number }>('/credits/balance');
+    return { account: 'API key accepted', plan: null, credits: data.available_credits, reserved: data.credit_reserved };
+  },
+
+  async estimate(http, request) {
+    const params = paramValues(request.params);
+    const body = { segment_count: params.segment_count ?? segments(request), model_id: request.model ?? params.video_model ?? 'veo3_fast', music_enabled: params.music_enabled ?? false };
+    const { data } = await http.post<{ total_credits: number; available_credits: number; breakdown?: unknown }>('/credits/estimate', { json: body });
+    return { credits: data.total_credits, balance: data.available_credits, breakdown: data.breakdown };
+  },
+};

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { withFileLock } from '../core/file-lock.js';
+
+/** Providers whose deliveries are signed with Standard Webhooks (`whsec_` secrets); the rest use a hex HMAC key. */
+const STANDARD_WEBHOOKS = new Set(['unrealugc', 'apex', 'local']);
+
+const fileOf = (configDir: string) => join(configDir, 'webhook-secrets.json');
+
+function newSecret(provider: string): string {
+  return STANDARD_WEBHOOKS.has(provider) ? `whsec_${randomBytes(32).toString('base64')}` : randomBytes(32).toString('hex');
+}
+
+/**
+ * The signing secret `ugc` uses for a provider's events: created on first use, then the same on every
+ * run, kept in a file only the owner can read.
+ */
+export async function webhookSecret(configDir: string, provider: string): Promise<string> {
+  const path = fileOf(configDir);
+  const existing = (await load(path))[provider];
+  if (existing) return existing;
+  await mkdir(configDir, { recursive: true, mode: 0o700 });
+  return withFileLock(`${path}.lock`, async () => {
+    const all = await load(path);
+    const secret = all[provider] ?? newSecret(provider);
+    if (!all[provider]) {
+      await writeFileAtomic(path, `${JSON.stringify({ ...all, [provider]: secret }, null, 2)}\n`, 0o600);
+      await chmod(path, 0o600);
+    }
+    return secret;
+  });
+}
+
+async function load(path: string): Promise<Record<string, string>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}

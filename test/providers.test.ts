@@ -1,0 +1,144 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Job } from '../src/core/job.js';
+import type { Emulator } from './emulators/kit.js';
+import { writeFile } from 'node:fs/promises';
+import { startApexEmulator } from './emulators/apex.js';
+import { startUGenEmulator } from './emulators/ugen.js';
+import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
+import { startUnrealUgcEmulator } from './emulators/unrealugc.js';
+import { startVidgenEmulator } from './emulators/vidgen.js';
+import { ffmpegStderr, makeTone, tempDir, ugc } from './support.js';
+
+/** A real PNG photo and WAV voiceover for the providers that take media. */
+async function media(dir: string): Promise<{ image: string; audio: string }> {
+  const image = join(dir, 'face.png');
+  const audio = join(dir, 'voice.wav');
+  await ffmpegStderr(['-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x480', '-frames:v', '1', image]);
+  await makeTone(audio, 2, 330);
+  return { image, audio };
+}
+
+interface ProviderCase {
+  name: string;
+  start: () => Promise<Emulator>;
+  /** generate flags this provider needs besides --script. */
+  args: (dir: string) => Promise<string[]>;
+  /** generate flags the provider itself refuses (HTTP 400/422), after our own checks pass. */
+  invalid: (dir: string) => Promise<string[]>;
+}
+
+const cases: ProviderCase[] = [
+  {
+    name: 'unrealugc',
+    start: () => startUnrealUgcEmulator({ jobDurationMs: 400 }),
+    args: async () => ['--creator', 'tech-savvy-female-30', '--product-name', 'Acme Blender'],
+    invalid: async () => ['--creator', 'tech-savvy-female-30', '--product-name', 'Acme Blender', '--param', 'durationSeconds=9999'],
+  },
+  {
+    name: 'ugen',
+    start: () => startUGenEmulator({ jobDurationMs: 400 }),
+    args: async () => ['--product-name', 'Acme Blender', '--product-image', 'https://example.com/blender.jpg'],
+    invalid: async () => ['--product-name', 'Acme Blender', '--product-image', 'https://example.com/blender.jpg', '--param', 'segment_count=99'],
+  },
+  {
+    name: 'apex',
+    start: () => startApexEmulator({ jobDurationMs: 400 }),
+    args: async () => [],
+    invalid: async () => ['--param', 'duration=999'],
+  },
+  {
+    name: 'vidgen',
+    start: () => startVidgenEmulator({ jobDurationMs: 400 }),
+    args: async (dir) => {
+      const { image, audio } = await media(dir);
+      return ['--image', image, '--audio', audio];
+    },
+    invalid: async (dir) => {
+      const { audio } = await media(dir);
+      await writeFile(join(dir, 'not-really.png'), 'this is text, not a PNG');
+      return ['--image', join(dir, 'not-really.png'), '--audio', audio];
+    },
+  },
+  {
+    name: 'ultimatecreator',
+    start: () => startUltimateCreatorEmulator({ jobDurationMs: 400 }),
+    args: async () => ['--creator', 'avt_abc123'],
+    invalid: async () => ['--creator', 'avt_abc123', '--param', 'duration_seconds=9999'],
+  },
+];
+
+describe.each(cases)('$name against its emulator', (spec) => {
+  let emulator: Emulator;
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let env: Record<string, string>;
+  const run = (args: string[], extraEnv: Record<string, string> = {}) =>
+    ugc(['--provider', spec.name, '--base-url', emulator.url, ...args], { cwd: dir.path, env: { ...env, ...extraEnv } });
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => dir.cleanup());
+  beforeEach(async () => {
+    emulator = await spec.start();
+    env = { UGC_CONFIG_DIR: join(dir.path, `config-${Math.random().toString(36).slice(2)}`), UGC_API_KEY: emulator.apiKey, UGC_POLL_INTERVAL: '0.1' };
+  });
+  afterEach(() => emulator.close());
+
+  it('generate --no-wait, then watch follows it and downloads the video with a thumbnail', async () => {
+    const started = await run(['generate', '--script', 'This blender changed my mornings.', ...(await spec.args(dir.path)), '--no-wait', '--json']);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const submitted = JSON.parse(started.stdout) as Job;
+    expect(submitted).toMatchObject({ provider: spec.name, status: expect.stringMatching(/queued|processing/) });
+    expect(submitted.remoteId).toBeTruthy();
+    const out = join(dir.path, `${spec.name}-watched.mp4`);
+    const watched = await run(['watch', submitted.id, '--json', '--out', out]);
+    expect(watched.code).toBe(0);
+    const final = JSON.parse(watched.stdout.trim().split('\n').at(-1) as string) as Job;
+    expect(final).toMatchObject({ status: 'completed', progress: 100, output: { path: out, thumbnailPath: out.replace(/\.mp4$/, '.jpg') } });
+    expect((await readFile(out)).subarray(4, 8).toString()).toBe('ftyp');
+    expect((await readFile(out.replace(/\.mp4$/, '.jpg'))).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it('a connection dropped after the provider committed the job yields exactly one job', async () => {
+    emulator.faults.dropAfterCommit = 1;
+    const result = await run(['generate', '--script', 'One job only, please.', ...(await spec.args(dir.path)), '--json', '--out', join(dir.path, `${spec.name}-once.mp4`)]);
+    expect(result.code).toBe(0);
+    expect(emulator.stats.jobsCreated).toBe(1);
+    expect((JSON.parse(result.stdout) as Job).status).toBe('completed');
+  });
+
+  it('rides out a 429 storm by honouring Retry-After', async () => {
+    emulator.faults.storm429 = 3;
+    emulator.faults.retryAfterSeconds = 1;
+    const started = Date.now();
+    const result = await run(['generate', '--script', 'Patience pays off when the provider is busy.', ...(await spec.args(dir.path)), '--json', '--out', join(dir.path, `${spec.name}-storm.mp4`)]);
+    expect(result.code).toBe(0);
+    expect(emulator.stats.injected429).toBe(3);
+    expect(emulator.stats.jobsCreated).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('a bad key exits 4 with a clear message, and the key never appears in any output', async () => {
+    const badKey = `${emulator.apiKey}-WRONG-a8f3`;
+    for (const extra of [[], ['--debug']]) {
+      const result = await run(['generate', '--script', 'This key will not be accepted by anyone.', ...(await spec.args(dir.path)), ...extra], { UGC_API_KEY: badKey });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(/ugc login|UGC_API_KEY/);
+      expect(result.stdout + result.stderr).not.toContain(badKey);
+      expect(result.stdout + result.stderr).not.toContain(emulator.apiKey);
+    }
+    const configDir = env.UGC_CONFIG_DIR as string;
+    const records = await readdir(join(configDir, 'jobs')).catch(() => [] as string[]);
+    for (const name of records) expect(await readFile(join(configDir, 'jobs', name), 'utf8')).not.toContain(badKey);
+  });
+
+  it('a request the provider refuses as invalid exits 2', async () => {
+    const result = await run(['generate', '--script', 'The provider will refuse this request.', ...(await spec.invalid(dir.path))]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: /);
+    expect(emulator.stats.jobsCreated).toBe(0);
+  });
+});
