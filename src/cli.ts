@@ -30,6 +30,31 @@ const lazy =
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The flags of `generate`, shared by `estimate` (same flags, nothing spent). */
+function addGenerateOptions(command: Command): Command {
+  return command
+    .option('--script <text>', 'what the creator says')
+    .option('--script-file <path>', 'read the script from a file')
+    .option('--creator <id|slug>', 'stock or custom creator (see `ugc creators`)')
+    .option('--image <path>', 'your own photo instead of a stock creator')
+    .option('--voice <id>', 'voice (see `ugc voices`); default: the creator\'s')
+    .option('--audio <path>', 'your own voiceover (no TTS); the script then only feeds the captions')
+    .option('--aspect <ratio>', '9:16 (default), 16:9 or 1:1')
+    .option('--captions <style>', 'karaoke (default), clean or none')
+    .option('--music <path>', 'background music, looped and ducked under the voice')
+    .option('--product-name <text>', 'product name for the end card')
+    .option('--product-image <path|url>', 'product photo shown as a card')
+    .option('--cta <text>', 'call to action for the end card')
+    .option('--prompt <text>', 'scene prompt (providers that take one)')
+    .option('--model <id>', 'model (see `ugc models`)')
+    .option('--duration <seconds>', 'target length in seconds')
+    .option('--resolution <res>', '720p or 1080p (default)')
+    .option('--param <key=value>', 'provider-specific field, repeatable', collect, [])
+    .option('--webhook-url <url>', 'URL the provider calls when the job ends')
+    .option('--idempotency-key <key>', 'reuse to make a retried submission return the same job')
+    .option('--out <file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)');
+}
+
 function buildProgram(world: World): Command {
   const program = new Command('ugc')
     .description('Render UGC-style video ads on this machine, or drive remote UGC video APIs, from one CLI.')
@@ -53,26 +78,6 @@ function buildProgram(world: World): Command {
   program
     .command('generate')
     .description('render an ad (local) or submit it to a provider, wait for it and download it')
-    .option('--script <text>', 'what the creator says')
-    .option('--script-file <path>', 'read the script from a file')
-    .option('--creator <id|slug>', 'stock or custom creator (see `ugc creators`)')
-    .option('--image <path>', 'your own photo instead of a stock creator')
-    .option('--voice <id>', 'voice (see `ugc voices`); default: the creator\'s')
-    .option('--audio <path>', 'your own voiceover (no TTS); the script then only feeds the captions')
-    .option('--aspect <ratio>', '9:16 (default), 16:9 or 1:1')
-    .option('--captions <style>', 'karaoke (default), clean or none')
-    .option('--music <path>', 'background music, looped and ducked under the voice')
-    .option('--product-name <text>', 'product name for the end card')
-    .option('--product-image <path|url>', 'product photo shown as a card')
-    .option('--cta <text>', 'call to action for the end card')
-    .option('--prompt <text>', 'scene prompt (providers that take one)')
-    .option('--model <id>', 'model (see `ugc models`)')
-    .option('--duration <seconds>', 'target length in seconds')
-    .option('--resolution <res>', '720p or 1080p (default)')
-    .option('--param <key=value>', 'provider-specific field, repeatable', collect, [])
-    .option('--webhook-url <url>', 'URL the provider calls when the job ends')
-    .option('--idempotency-key <key>', 'reuse to make a retried submission return the same job')
-    .option('--out <file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)')
     .option('--no-wait', 'return the job id as soon as the job is accepted')
     .addHelpText('after', examples([
       'ugc generate --script "I have been using this for two weeks and I am genuinely shocked." --creator mia',
@@ -81,6 +86,15 @@ function buildProgram(world: World): Command {
       'ugc generate --script "…" --creator mia --no-wait --json',
     ]))
     .action(action(() => import('./commands/generate.js')));
+  addGenerateOptions(program.commands.find((c) => c.name() === 'generate') as Command);
+
+  addGenerateOptions(
+    program
+      .command('estimate')
+      .description('the credit cost of a generate with the same flags, before spending anything')
+      .addHelpText('after', examples(['ugc estimate --provider unrealugc --script "…" --creator tech-savvy-female-30 --product-name Acme --json']))
+      .action(action(() => import('./commands/estimate.js'))),
+  );
 
   program
     .command('status <id>')
@@ -146,6 +160,29 @@ function buildProgram(world: World): Command {
     .description('show one voice')
     .addHelpText('after', examples(['ugc voices show en-us-female']))
     .action(action(() => import('./commands/voices.js').then((m) => ({ default: m.show }))));
+  voices
+    .command('add <sample-path>')
+    .description('clone a voice from an audio sample (remote providers)')
+    .requiredOption('--name <name>', 'display name')
+    .addHelpText('after', examples(['ugc voices add founder.mp3 --name "Founder" --provider unrealugc']))
+    .action(action(() => import('./commands/voices.js').then((m) => ({ default: m.add }))));
+  voices
+    .command('rm <id>')
+    .description('remove a cloned voice (remote providers)')
+    .addHelpText('after', examples(['ugc voices rm voice_123 --provider unrealugc']))
+    .action(action(() => import('./commands/voices.js').then((m) => ({ default: m.rm }))));
+
+  const uploads = program.command('uploads').description('presigned uploads (remote providers)');
+  uploads
+    .command('avatar <image-path>')
+    .description('upload a creator photo; prints the storage key')
+    .addHelpText('after', examples(['ugc uploads avatar me.png --provider unrealugc']))
+    .action(action(() => import('./commands/uploads.js').then((m) => ({ default: m.avatar }))));
+  uploads
+    .command('voice-sample <audio-path>')
+    .description('upload a voice sample; prints the storage key')
+    .addHelpText('after', examples(['ugc uploads voice-sample me.mp3 --provider unrealugc --json']))
+    .action(action(() => import('./commands/uploads.js').then((m) => ({ default: m.voiceSample }))));
 
   program
     .command('models')

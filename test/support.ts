@@ -15,10 +15,11 @@ export interface CliResult {
 }
 
 /** Runs the CLI in this process with captured streams and its own config dir. */
-export async function ugc(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+export async function ugc(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; stdin?: string }): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
+  stdin.end(options.stdin ?? '');
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));

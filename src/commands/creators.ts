@@ -1,21 +1,18 @@
 import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
-import { UgcError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { printJson, printLine, printTable } from '../core/present.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator } from '../render/creators.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { isStillImage, probe } from '../render/ffmpeg/probe.js';
-import { currentProvider, requireCapability } from '../providers/index.js';
 import { RemoteProvider } from '../providers/remote.js';
 import type { Adapter } from '../providers/adapter.js';
+import { providerFor } from './remote-call.js';
 
-/** The remote provider when it has this operation, null for the local provider; unsupported → exit 1 naming the provider. */
+/** The remote provider when it has this operation, null for the local provider. */
 async function remoteMethod(ctx: Context, method: keyof Adapter, command: string): Promise<{ provider: RemoteProvider } | null> {
-  const provider = await currentProvider(ctx);
-  requireCapability(provider, 'creators', command);
-  if (!(provider instanceof RemoteProvider)) return null;
-  if (!provider.adapter[method]) throw new UgcError(`${provider.name} does not support \`ugc ${command}\``, { code: 'unsupported' });
-  return { provider };
+  const provider = await providerFor(ctx, 'creators', method, command);
+  return provider instanceof RemoteProvider ? { provider } : null;
 }
 
 export async function list(ctx: Context, flags: { include?: string }): Promise<number> {

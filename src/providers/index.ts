@@ -27,5 +27,5 @@ export async function currentProvider(ctx: Context): Promise<Provider> {
 }
 
 export function requireCapability(provider: Provider, capability: keyof Provider['capabilities'], command: string): void {
-  if (!provider.capabilities[capability]) throw new UgcError(`the ${provider.name} provider does not support \`${command}\``);
+  if (!provider.capabilities[capability]) throw new UgcError(`the ${provider.name} provider does not support \`ugc ${command}\``, { code: 'unsupported' });
 }
