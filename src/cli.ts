@@ -213,6 +213,40 @@ function buildProgram(world: World): Command {
     .addHelpText('after', examples(['ugc whoami --provider ugen --json']))
     .action(action(() => import('./commands/account.js').then((m) => ({ default: m.whoami }))));
 
+  const webhooks = program.command('webhooks').description('forward signed job events to a local endpoint, like `stripe listen`');
+  webhooks
+    .command('secret')
+    .description("print the signing secret ugc uses for a provider's events (stable across runs)")
+    .addHelpText('after', examples(['ugc webhooks secret --provider ugen', 'export UGC_WEBHOOK_SECRET=$(ugc webhooks secret --provider local)']))
+    .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.secret }))));
+  webhooks
+    .command('listen')
+    .description('forward events of local renders, remote jobs and inbound deliveries to your endpoint')
+    .option('--forward-to <url>', 'where to POST events, repeatable', collect, [])
+    .option('--events <a,b>', 'only these event types')
+    .option('--port <n>', 'also receive provider deliveries at http://127.0.0.1:<n>/<provider>')
+    .addHelpText('after', examples(['ugc webhooks listen --forward-to http://localhost:3000/webhooks', 'ugc webhooks listen --forward-to http://localhost:3000/hooks --events video.completed,video.failed --port 4242 --json']))
+    .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.listenCommand }))));
+  webhooks
+    .command('trigger <event>')
+    .description('send a signed sample event (or a real job\'s) to a handler')
+    .option('--forward-to <url>', 'where to POST it, repeatable', collect, [])
+    .option('--job <id>', 'use this job instead of a sample')
+    .addHelpText('after', examples(['ugc webhooks trigger video.completed --forward-to http://localhost:3000/webhooks', 'ugc webhooks trigger job.completed --provider ugen --forward-to http://localhost:3000/ugen']))
+    .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.trigger }))));
+  webhooks
+    .command('events')
+    .description('recent events and how their deliveries went')
+    .option('--limit <n>', 'at most this many', '50')
+    .addHelpText('after', examples(['ugc webhooks events', 'ugc webhooks events --json']))
+    .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.events }))));
+  webhooks
+    .command('replay <event-id>')
+    .description('send a recorded event again')
+    .option('--forward-to <url>', 'send it here instead of its original targets, repeatable', collect, [])
+    .addHelpText('after', examples(['ugc webhooks replay evt_3f2a9c1b7d4e', 'ugc webhooks replay evt_3f2a9c1b7d4e --forward-to http://localhost:3001/hooks']))
+    .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.replay }))));
+
   program.command('__render-job <id>', { hidden: true }).action(action(() => import('./commands/render-job.js')));
   return program;
 }

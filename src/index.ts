@@ -10,3 +10,5 @@ export { resolveRenderInputs, type RenderInputs } from './render/inputs.js';
 export { registerRunner, listRunners, type ModelRunner, type CreatorClip, type RunnerInput } from './render/runners/index.js';
 export { listCreators, findCreator } from './render/creators.js';
 export { listVoices, findVoice } from './render/voices.js';
+export { signWebhook, verifyWebhook, isValidWebhook, schemeFor, WebhookVerificationError, TOLERANCE_SECONDS } from './webhooks/signing.js';
+export { buildPayload, eventNames } from './webhooks/payloads.js';

@@ -1,0 +1,134 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { withFileLock } from '../core/file-lock.js';
+import type { ProviderName } from '../core/job.js';
+
+export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+export interface Delivery {
+  target: string;
+  state: DeliveryState;
+  attempts: number;
+  /** HTTP status of the last attempt, or null when it got no answer. */
+  lastStatus: number | null;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+/** One event, as recorded before any forward: the exact body bytes, and where it must go. */
+export interface WebhookEvent {
+  id: string;
+  provider: ProviderName;
+  type: string;
+  /** Where it came from: a job status change, an inbound delivery, or `webhooks trigger`. */
+  source: 'job' | 'inbound' | 'trigger' | 'replay';
+  jobId: string | null;
+  createdAt: string;
+  body: string;
+  deliveries: Delivery[];
+}
+
+/**
+ * Events and their deliveries, one JSON file per event under `<configDir>/webhooks/events/`, written
+ * atomically under the event's lock. An event is stored before it is forwarded and each delivery's
+ * outcome after each attempt, so a listener killed at any point finds on restart what is still pending.
+ */
+export class EventLog {
+  readonly dir: string;
+
+  constructor(configDir: string) {
+    this.dir = join(configDir, 'webhooks', 'events');
+  }
+
+  private pathOf(id: string): string {
+    return join(this.dir, `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
+  }
+
+  /** Records a new event; returns null when an event with this id exists already (a duplicate). */
+  async add(event: WebhookEvent): Promise<WebhookEvent | null> {
+    await mkdir(this.dir, { recursive: true });
+    const path = this.pathOf(event.id);
+    return withFileLock(`${path}.lock`, async () => {
+      if (await this.find(event.id)) return null;
+      await writeFileAtomic(path, JSON.stringify(event));
+      return event;
+    });
+  }
+
+  async find(id: string): Promise<WebhookEvent | null> {
+    try {
+      return JSON.parse(await readFile(this.pathOf(id), 'utf8')) as WebhookEvent;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  /** Updates (or adds) the delivery of `id` to `target`. */
+  async recordDelivery(id: string, target: string, change: (current: Delivery) => Partial<Delivery>): Promise<WebhookEvent> {
+    const path = this.pathOf(id);
+    return withFileLock(`${path}.lock`, async () => {
+      const event = await this.find(id);
+      if (!event) throw new Error(`no webhook event ${id}`);
+      const now = new Date().toISOString();
+      const current = event.deliveries.find((d) => d.target === target) ?? { target, state: 'pending' as const, attempts: 0, lastStatus: null, lastError: null, updatedAt: now };
+      const next = { ...current, ...change(current), updatedAt: now };
+      event.deliveries = [...event.deliveries.filter((d) => d.target !== target), next];
+      await writeFileAtomic(path, JSON.stringify(event));
+      return event;
+    });
+  }
+
+  /** All events, newest first. */
+  async list(): Promise<WebhookEvent[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const events: WebhookEvent[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
+      const event = await this.find(name.slice(0, -'.json'.length)).catch(() => null);
+      if (event) events.push(event);
+    }
+    return events.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
+  /** Deliveries still owed to `targets`, oldest first (for a restarted listener). */
+  async pending(targets: string[]): Promise<{ event: WebhookEvent; target: string }[]> {
+    const owed: { event: WebhookEvent; target: string }[] = [];
+    for (const event of (await this.list()).reverse()) {
+      for (const delivery of event.deliveries) if (delivery.state === 'pending' && targets.includes(delivery.target)) owed.push({ event, target: delivery.target });
+    }
+    return owed;
+  }
+}
+
+/**
+ * The last job state the listener turned into events, per job, persisted so that a restart neither
+ * repeats an event nor misses a change that happened while it was down.
+ */
+export class JobStateLog {
+  private readonly path: string;
+
+  constructor(configDir: string) {
+    this.path = join(configDir, 'webhooks', 'job-states.json');
+  }
+
+  async load(): Promise<Record<string, string> | null> {
+    try {
+      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async save(states: Record<string, string>): Promise<void> {
+    await mkdir(join(this.path, '..'), { recursive: true });
+    await withFileLock(`${this.path}.lock`, () => writeFileAtomic(this.path, JSON.stringify(states)));
+  }
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { Context } from '../core/context.js';
+import { isTerminal, type Job } from '../core/job.js';
+import { getProvider } from '../providers/index.js';
+import type { JobStateLog } from './event-log.js';
+
+export interface JobSourceOptions {
+  states: JobStateLog;
+  /** The state that matters for events (status, plus progress steps where the provider sends progress events). */
+  fingerprint: (job: Job) => string;
+  /** The events a change from `previous` (null: a job not seen before) to `job` means, in order. */
+  eventsFor: (job: Job, previous: string | null) => string[];
+  emit: (job: Job, type: string, eventId: string) => Promise<void>;
+  onError?: (message: string) => void;
+}
+
+/** The same job change always gets the same event id, so a restarted listener cannot send it twice. */
+export function jobEventId(job: Job, type: string, fingerprint: string): string {
+  return `evt_${createHash('sha256').update(`${job.id}|${type}|${fingerprint}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * Turns job records into events: local renders as they progress (another terminal's `generate`
+ * shows up), and remote jobs recorded on this machine, which it polls at their provider's interval
+ * (the HTTP client keeps within the provider's rate limits). The last state turned into events is
+ * persisted per job: the first run takes the current states as its baseline; later runs also catch the
+ * changes that happened while no listener ran.
+ */
+export class JobEventSource {
+  private states: Record<string, string> = {};
+  private nextPoll = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly options: JobSourceOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const saved = await this.options.states.load();
+    if (saved) {
+      this.states = saved;
+      return;
+    }
+    for (const job of await this.ctx.jobs.list()) this.states[job.id] = this.options.fingerprint(job);
+    await this.options.states.save(this.states);
+  }
+
+  /** One pass: poll the remote jobs that are due, then emit the events of every change. */
+  async tick(): Promise<void> {
+    const jobs = await this.ctx.jobs.list();
+    const now = Date.now();
+    const refreshed = await Promise.all(jobs.map((job) => (this.due(job, now) ? this.refresh(job) : job)));
+    let changed = false;
+    for (const job of refreshed.reverse()) {
+      const fingerprint = this.options.fingerprint(job);
+      const previous = this.states[job.id] ?? null;
+      if (previous === fingerprint) continue;
+      for (const type of this.options.eventsFor(job, previous)) await this.options.emit(job, type, jobEventId(job, type, fingerprint));
+      this.states[job.id] = fingerprint;
+      changed = true;
+    }
+    if (changed) await this.options.states.save(this.states);
+  }
+
+  private due(job: Job, now: number): boolean {
+    if (job.provider === 'local' || isTerminal(job.status)) return false;
+    return now >= (this.nextPoll.get(job.id) ?? 0);
+  }
+
+  private async refresh(job: Job): Promise<Job> {
+    try {
+      const provider = await getProvider(job.provider);
+      const fromEnv = Number(this.ctx.env.UGC_POLL_INTERVAL);
+      const interval = (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds) * 1000;
+      this.nextPoll.set(job.id, Date.now() + interval * (0.9 + Math.random() * 0.2));
+      return await provider.refresh(this.ctx, job);
+    } catch (error) {
+      this.options.onError?.(`could not poll ${job.id} (${job.provider}): ${(error as Error).message}`);
+      return job;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Job } from '../src/core/job.js';
+import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
+import { BIN, tempDir, ugc } from './support.js';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A handler under test: records what it receives, answers `status`. */
+class Receiver {
+  received: Received[] = [];
+  status = 200;
+  private server: Server | null = null;
+  port = 0;
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        this.received.push({ headers: req.headers, body });
+        res.writeHead(this.status).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}/hooks`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = null;
+  }
+
+  async waitFor(count: number, seconds = 30): Promise<Received[]> {
+    for (let i = 0; i < seconds * 10 && this.received.length < count; i++) await sleep(100);
+    return this.received;
+  }
+}
+
+let dir: { path: string; cleanup: () => Promise<void> };
+let env: Record<string, string>;
+let receiver: Receiver;
+let listeners: ResultPromise[] = [];
+
+/** Starts `ugc webhooks listen --json` as a real process and waits for its ready line. */
+async function startListener(target: string, extra: string[] = [], extraEnv: Record<string, string> = {}): Promise<{ child: ResultPromise; lines: Record<string, unknown>[]; ready: Record<string, unknown> }> {
+  const child = execa(process.execPath, [BIN, 'webhooks', 'listen', '--forward-to', target, '--json', ...extra], { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false });
+  listeners.push(child);
+  const lines: Record<string, unknown>[] = [];
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
+  });
+  for (let i = 0; i < 200 && !lines.some((l) => l.type === 'ready'); i++) await sleep(50);
+  const ready = lines.find((l) => l.type === 'ready');
+  if (!ready) throw new Error('the listener never said it was ready');
+  return { child, lines, ready };
+}
+
+const secretOf = async (provider: string) => (await ugc(['webhooks', 'secret', '--provider', provider], { cwd: dir.path, env })).stdout.trim();
+
+beforeEach(async () => {
+  dir = await tempDir();
+  env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_POLL_INTERVAL: '0.1', UGC_WEBHOOK_BACKOFF_MS: '300' };
+  receiver = new Receiver();
+});
+afterEach(async () => {
+  for (const child of listeners) child.kill('SIGKILL');
+  await Promise.allSettled(listeners);
+  listeners = [];
+  await receiver.stop();
+  await dir.cleanup();
+});
+afterAll(() => undefined);
+
+describe('ugc webhooks listen', () => {
+  it('forwards a local render from another terminal, signed with Standard Webhooks', async () => {
+    const target = await receiver.start();
+    const { child, lines } = await startListener(target);
+    const generated = await ugc(['generate', '--script', 'Webhooks should see this one.', '--creator', 'mia', '--captions', 'none', '--json'], { cwd: dir.path, env });
+    expect(generated.code).toBe(0);
+    const job = JSON.parse(generated.stdout) as Job;
+    const got = await receiver.waitFor(2);
+    const verifier = new Webhook(await secretOf('local'));
+    const types = got.map((r) => (verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { id: string } }));
+    expect(types.map((t) => t.type)).toEqual(['video.created', 'video.completed']);
+    expect(types[1]?.data.id).toBe(job.id);
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(0);
+    expect(lines.filter((l) => l.type === 'forward').map((l) => l.status)).toEqual([200, 200]);
+  });
+
+  it('polls a remote job through its statuses and sends each change once, with the provider\'s signature', async () => {
+    const emulator = await startUltimateCreatorEmulator({ jobDurationMs: 1500 });
+    try {
+      const target = await receiver.start();
+      const remoteEnv = { UGC_API_KEY: emulator.apiKey, UGC_BASE_URL: emulator.url, UGC_PROVIDER: 'ultimatecreator' };
+      const { child } = await startListener(target, [], remoteEnv);
+      const started = await ugc(['generate', '--script', 'A remote job for the listener.', '--creator', 'avt_abc123', '--no-wait', '--json'], { cwd: dir.path, env: { ...env, ...remoteEnv } });
+      expect(started.code).toBe(0);
+      const secret = await secretOf('ultimatecreator');
+      for (let i = 0; i < 100 && !receiver.received.some((r) => r.body.includes('video.job.completed')); i++) await sleep(100);
+      const events = receiver.received.map((r) => {
+        const expected = createHmac('sha256', secret).update(r.body).digest('hex');
+        expect(r.headers['x-uc-signature']).toBe(expected);
+        return (JSON.parse(r.body) as { event: string }).event;
+      });
+      expect(events.at(-1)).toBe('video.job.completed');
+      expect(new Set(receiver.received.map((r) => r.body)).size).toBe(receiver.received.length);
+      child.kill('SIGINT');
+      await child;
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('verifies inbound deliveries: forwards the exact bytes once, refuses a bad signature with 401', async () => {
+    const target = await receiver.start();
+    const { ready } = await startListener(target, ['--port', '0']);
+    const inbound = `${String(ready.receiver)}/ugen`;
+    const secret = await secretOf('ugen');
+    const body = JSON.stringify({ event: 'job.completed', job_id: 'j-1', status: 'completed', final_video_url: 'https://example.com/v.mp4' });
+    const send = (signature: string, timestamp = Math.floor(Date.now() / 1000)) =>
+      fetch(inbound, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-ugen-timestamp': String(timestamp), 'x-ugen-signature': signature } });
+    const sign = (timestamp: number) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+    const now = Math.floor(Date.now() / 1000);
+
+    expect((await send('0'.repeat(64))).status).toBe(401);
+    expect((await send(sign(now - 400), now - 400)).status).toBe(401);
+    expect((await send(sign(now), now)).status).toBe(200);
+    expect((await send(sign(now), now)).status).toBe(200); // the provider retrying the same delivery
+
+    const got = await receiver.waitFor(1);
+    await sleep(500);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.body).toBe(body);
+    const forwardedAt = Number(got[0]?.headers['x-ugen-timestamp']);
+    expect(got[0]?.headers['x-ugen-signature']).toBe(createHmac('sha256', secret).update(`${forwardedAt}.${body}`).digest('hex'));
+  });
+
+  it('retries a handler that is down until it comes back', async () => {
+    const target = await receiver.start();
+    const port = receiver.port;
+    await receiver.stop();
+    const trigger = ugc(['webhooks', 'trigger', 'video.completed', '--forward-to', target], { cwd: dir.path, env });
+    await sleep(150);
+    await receiver.start(port);
+    const result = await trigger;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/<-- \[ECONNREFUSED\] POST/);
+    expect(result.stdout).toMatch(/<-- \[200\] POST/);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('a handler that keeps failing ends in the dead-letter list; replay sends it again', async () => {
+    const target = await receiver.start();
+    receiver.status = 500;
+    const failed = await ugc(['webhooks', 'trigger', 'video.failed', '--forward-to', target], { cwd: dir.path, env });
+    expect(failed.code).toBe(1);
+    expect(receiver.received.length).toBeGreaterThanOrEqual(3);
+    const events = JSON.parse((await ugc(['webhooks', 'events', '--json'], { cwd: dir.path, env })).stdout) as { id: string; deliveries: { state: string }[] }[];
+    expect(events[0]?.deliveries[0]?.state).toBe('dead');
+    receiver.status = 200;
+    const replayed = await ugc(['webhooks', 'replay', events[0]?.id as string], { cwd: dir.path, env });
+    expect(replayed.code).toBe(0);
+    const bodies = new Set(receiver.received.map((r) => r.body));
+    expect(bodies.size).toBe(1);
+  });
+
+  it('a listener killed mid-way loses nothing and sends nothing twice after a restart', async () => {
+    const target = await receiver.start();
+    const port = receiver.port;
+    await receiver.stop();
+    const first = await startListener(target);
+    const generated = await ugc(['generate', '--script', 'Delivered after the restart.', '--creator', 'leo', '--captions', 'none', '--json'], { cwd: dir.path, env });
+    expect(generated.code).toBe(0);
+    for (let i = 0; i < 50 && first.lines.filter((l) => l.type === 'event').length < 2; i++) await sleep(100);
+    first.child.kill('SIGKILL');
+    await first.child;
+
+    await receiver.start(port);
+    const second = await startListener(target);
+    const got = await receiver.waitFor(2);
+    await sleep(1500);
+    const ids = got.map((r) => r.headers['webhook-id']);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    expect(got.map((r) => (JSON.parse(r.body) as { type: string }).type).sort()).toEqual(['video.completed', 'video.created']);
+    second.child.kill('SIGINT');
+    await second.child;
+  });
+});
