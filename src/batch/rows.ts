@@ -1,0 +1,537 @@
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { PROVIDERS, type ProviderName } from '../core/job.js';
+import { checkRequest, type GenerateRequest } from '../core/request.js';
+
+/** One row as read from the rows file, before any validation. */
+export interface RawRow {
+  /** 1-based data row number (the header and blank lines are not counted). */
+  row: number;
+  /** 1-based line where the row starts (CSV, JSONL). */
+  line?: number;
+  fields: Record<string, unknown>;
+}
+
+export interface RowError {
+  row: number;
+  line?: number;
+  field: string;
+  message: string;
+}
+
+/** The columns a row may have: `generate`'s long flag names, plus `provider` and `name` (the output file name). */
+export const ROW_COLUMNS = [
+  'name', 'provider', 'script', 'script-file', 'creator', 'image', 'voice', 'audio', 'aspect', 'captions', 'music',
+  'product-name', 'product-image', 'cta', 'prompt', 'model', 'duration', 'resolution', 'param', 'webhook-url', 'idempotency-key',
+] as const;
+export type RowColumn = (typeof ROW_COLUMNS)[number];
+
+/** A value with `|` in one of these columns expands into one job per value (the cartesian product over columns). */
+export const MATRIX_COLUMNS: readonly RowColumn[] = ['creator', 'aspect', 'voice', 'captions'];
+
+/** Values used where a row leaves a column empty (long column names; paths should be absolute). */
+export type RowDefaults = Partial<Record<RowColumn, string>>;
+
+export interface BatchJob {
+  /** Stable content hash (a UUID) of the normalised request + provider + name: the manifest key and idempotency key. */
+  key: string;
+  row: number;
+  line?: number;
+  /** Output file name without extension, unique within the batch. */
+  name: string;
+  provider: ProviderName | null;
+  /** For an expanded matrix row: the value taken in each expanded column (empty otherwise). */
+  combination: Record<string, string>;
+  request: GenerateRequest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** Reads a rows file by its extension: `.csv`, `.jsonl` or `.json`. Structural problems throw a UsageError naming the line. */
+export async function parseRowsFile(path: string): Promise<RawRow[]> {
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.csv' && ext !== '.jsonl' && ext !== '.json') {
+    throw new UsageError(`${path}: a rows file must end in .csv, .jsonl or .json`);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read the rows file ${path}${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const rows = ext === '.csv' ? rowsFromCsv(text, path) : ext === '.jsonl' ? rowsFromJsonl(text, path) : rowsFromJson(text, path);
+  if (rows.length === 0) throw new UsageError(`${path} has no rows`);
+  return rows;
+}
+
+interface CsvRecord {
+  line: number;
+  values: string[];
+}
+
+/** RFC 4180: quoted fields with `""` escapes, commas and newlines inside quotes, CRLF or LF line ends. */
+export function parseCsv(text: string, label = 'CSV'): CsvRecord[] {
+  const records: CsvRecord[] = [];
+  let values: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  let afterQuote = false;
+  let line = 1;
+  let recordLine = 1;
+  let quoteLine = 1;
+  const endField = () => {
+    values.push(field);
+    field = '';
+    afterQuote = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inQuotes) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else {
+          inQuotes = false;
+          afterQuote = true;
+        }
+      } else {
+        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
+        field += c;
+      }
+    } else if (c === ',') {
+      endField();
+    } else if (c === '\r' || c === '\n') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endField();
+      records.push({ line: recordLine, values });
+      values = [];
+      line++;
+      recordLine = line;
+    } else if (afterQuote) {
+      throw new UsageError(`${label} line ${line}: unexpected text after a closing quote (write a quote inside a quoted field as "")`);
+    } else if (c === '"' && field === '') {
+      inQuotes = true;
+      quoteLine = line;
+    } else {
+      field += c;
+    }
+  }
+  if (inQuotes) throw new UsageError(`${label} line ${quoteLine}: a quoted field is never closed`);
+  if (field !== '' || afterQuote || values.length > 0) {
+    endField();
+    records.push({ line: recordLine, values });
+  }
+  return records;
+}
+
+const isBlank = (values: string[]) => values.every((v) => v.trim() === '');
+
+function rowsFromCsv(text: string, path: string): RawRow[] {
+  const records = parseCsv(text, path).filter((r) => !isBlank(r.values));
+  const [header, ...data] = records;
+  if (!header) return [];
+  const columns = header.values.map((v) => v.trim());
+  columns.forEach((column, i) => {
+    if (!column) throw new UsageError(`${path} line ${header.line}: column ${i + 1} of the header has no name`);
+    if (columns.indexOf(column) !== i) throw new UsageError(`${path} line ${header.line}: the header names "${column}" twice`);
+  });
+  const ragged = data.filter((r) => r.values.length !== columns.length);
+  if (ragged.length > 0) {
+    const lines = ragged.slice(0, 5).map((r) => `line ${r.line} has ${r.values.length} fields`).join(', ');
+    throw new UsageError(
+      `${path}: ${lines}${ragged.length > 5 ? ` (and ${ragged.length - 5} more)` : ''}, but the header has ${columns.length}`,
+      'Quote any field that contains a comma or a line break: "like, this".',
+    );
+  }
+  return data.map((record, i) => ({
+    row: i + 1,
+    line: record.line,
+    fields: Object.fromEntries(columns.map((column, c) => [column, record.values[c] ?? ''])),
+  }));
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function rowsFromJsonl(text: string, path: string): RawRow[] {
+  const rows: RawRow[] = [];
+  text.split(/\r?\n/).forEach((source, i) => {
+    if (!source.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(source);
+    } catch (error) {
+      throw new UsageError(`${path} line ${i + 1}: not valid JSON (${(error as Error).message})`);
+    }
+    if (!isObject(value)) throw new UsageError(`${path} line ${i + 1}: each line must be a JSON object`);
+    rows.push({ row: rows.length + 1, line: i + 1, fields: value });
+  });
+  return rows;
+}
+
+function rowsFromJson(text: string, path: string): RawRow[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(value)) throw new UsageError(`${path}: must hold a JSON array of row objects`);
+  return value.map((item: unknown, i) => {
+    if (!isObject(item)) throw new UsageError(`${path}: element ${i + 1} of the array is not an object`);
+    return { row: i + 1, fields: item };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/** Column → the request field it fills. */
+const REQUEST_FIELD: Partial<Record<RowColumn, keyof GenerateRequest>> = {
+  script: 'script', 'script-file': 'script', creator: 'creator', image: 'image', voice: 'voice', audio: 'audio',
+  aspect: 'aspect', captions: 'captions', music: 'music', 'product-name': 'productName', 'product-image': 'productImage',
+  cta: 'cta', prompt: 'prompt', model: 'model', duration: 'durationSeconds', resolution: 'resolution', param: 'params',
+  'webhook-url': 'webhookUrl', 'idempotency-key': 'idempotencyKey',
+};
+const TEXT_COLUMNS = ['creator', 'voice', 'aspect', 'captions', 'product-name', 'cta', 'prompt', 'model', 'resolution', 'webhook-url'] as const;
+const FILE_COLUMNS = ['image', 'audio', 'music', 'product-image'] as const;
+
+/** `productName`, `product_name`, `Product Name` → `product-name`. */
+const normalizeColumn = (name: string) => name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
+const isColumn = (name: string): name is RowColumn => (ROW_COLUMNS as readonly string[]).includes(name);
+const isUrl = (value: string) => /^https?:\/\//i.test(value);
+
+export interface ValidateOptions {
+  /** Where relative paths in the rows resolve: the rows file's directory. */
+  cwd: string;
+  /** For columns a row leaves empty, e.g. `{ provider: 'local' }`. Pass the resolved provider so keys never depend on where it came from. */
+  defaults?: RowDefaults;
+}
+
+interface Candidate {
+  raw: RawRow;
+  name: string;
+  provider: ProviderName | null;
+  combination: Record<string, string>;
+  request: GenerateRequest | null;
+}
+
+/**
+ * Checks every row and expands matrix rows into jobs. Returns every problem found (not just the first);
+ * `jobs` holds the jobs of the rows without problems. Provider-specific checks (creator and voice ids,
+ * image/audio content types, URL-only inputs) are not done here: run `provider.validate` on each job
+ * before anything is spent and turn its errors into row errors with `rowErrorFor`.
+ */
+export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: BatchJob[]; errors: RowError[] } {
+  const errors: RowError[] = [];
+  const candidates: Candidate[] = [];
+  const failed = new Set<RawRow>();
+  const reportedColumns = new Set<string>();
+  const fileChecks = new Map<string, string | null>();
+  const columnOrder = new Map<number, string[]>();
+  const errorAt = (raw: RawRow, field: string, message: string): RowError => ({ row: raw.row, ...(raw.line !== undefined ? { line: raw.line } : {}), field, message });
+
+  for (const raw of rows) {
+    const seen = new Set<string>();
+    const add = (field: string, message: string) => {
+      if (seen.has(`${field}\0${message}`)) return;
+      seen.add(`${field}\0${message}`);
+      errors.push(errorAt(raw, field, message));
+      failed.add(raw);
+    };
+
+    columnOrder.set(raw.row, Object.keys(raw.fields).flatMap((c) => [c, normalizeColumn(c)]));
+    // Columns: known names only (`#…` columns are comments); each unknown column is reported once, at its first row.
+    const values = new Map<RowColumn, unknown>();
+    for (const [column, value] of Object.entries(raw.fields)) {
+      if (column.trim().startsWith('#')) continue;
+      const name = normalizeColumn(column);
+      if (!isColumn(name)) {
+        if (!reportedColumns.has(column)) add(column, `unknown column "${column}" (columns: ${ROW_COLUMNS.join(', ')})`);
+        reportedColumns.add(column);
+      } else if (values.has(name)) add(column, `the column ${name} appears twice`);
+      else values.set(name, value);
+    }
+    const present = (column: RowColumn): unknown => {
+      const value = values.get(column);
+      return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ? options.defaults?.[column] : value;
+    };
+    const flat: Partial<Record<RowColumn, string>> = {};
+    for (const column of ROW_COLUMNS) {
+      const value = present(column);
+      if (column === 'param' || column === 'duration' || value === undefined || value === null) continue;
+      if (typeof value === 'string') flat[column] = value.replace(/\r\n?/g, '\n').trim();
+      else if (typeof value === 'number' || typeof value === 'boolean') flat[column] = String(value);
+      else add(column, 'must be text');
+    }
+
+    const baseName = checkName(flat.name ?? null, add);
+    let provider: ProviderName | null = null;
+    if (flat.provider && !(PROVIDERS as readonly string[]).includes(flat.provider)) add('provider', `unknown provider "${flat.provider}" (one of ${PROVIDERS.join(', ')})`);
+    else provider = (flat.provider ?? null) as ProviderName | null;
+    if (flat.script && flat['script-file']) add('script-file', 'give either script or script-file, not both');
+
+    const duration = present('duration');
+    let durationSeconds: number | undefined;
+    if (typeof duration === 'number') durationSeconds = duration;
+    else if (typeof duration === 'string') {
+      durationSeconds = Number(duration.trim());
+      if (!Number.isFinite(durationSeconds)) add('duration', `must be a number of seconds (got "${duration.trim()}")`);
+    } else if (duration !== undefined && duration !== null) add('duration', 'must be a number of seconds');
+    const params = parseParams(present('param'));
+    if (typeof params === 'string') add('param', params);
+
+    for (const { values: combo, combination } of expand(flat)) {
+      const suffix = Object.values(combination).map(slug).join('-');
+      const name = [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-');
+      const input: Partial<GenerateRequest> & { script?: string } = { script: combo.script ?? '' };
+      if (combo['script-file'] && !combo.script) {
+        const path = resolve(options.cwd, combo['script-file']);
+        try {
+          input.script = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n');
+        } catch {
+          add('script-file', `cannot read ${path}`);
+          input.script = 'x'; // only the read is at fault: keep checking the rest
+        }
+      }
+      for (const column of TEXT_COLUMNS) if (combo[column] !== undefined) setField(input, column, combo[column]);
+      for (const column of FILE_COLUMNS) {
+        const value = combo[column];
+        if (!value) continue;
+        if (isUrl(value)) {
+          setField(input, column, value);
+          continue;
+        }
+        const path = resolve(options.cwd, value);
+        if (!fileChecks.has(path)) fileChecks.set(path, fileProblem(path));
+        const problem = fileChecks.get(path);
+        if (problem) add(column, problem);
+        // Content checks (is this an image, an audio file?) belong to the provider's validate, run by the caller.
+        setField(input, column, path);
+      }
+      if (durationSeconds !== undefined && Number.isFinite(durationSeconds)) input.durationSeconds = durationSeconds;
+      if (typeof params !== 'string') input.params = params;
+      const idempotencyKey = combo['idempotency-key'];
+      if (idempotencyKey) input.idempotencyKey = suffix ? `${idempotencyKey}-${suffix}` : idempotencyKey;
+      const request = checkAll(input, add, combo['script-file'] && !combo.script ? 'script-file' : 'script');
+      candidates.push({ raw, name, provider, combination, request });
+    }
+  }
+
+  // Output names (case-insensitively: macOS and Windows file systems) and explicit idempotency keys are unique.
+  const names = new Map<string, number>();
+  const keys = new Map<string, number>();
+  for (const c of candidates) {
+    const at = names.get(c.name.toLowerCase());
+    if (at !== undefined) {
+      errors.push(errorAt(c.raw, 'name', `the output name "${c.name}" is already used by row ${at}`));
+      failed.add(c.raw);
+    } else names.set(c.name.toLowerCase(), c.raw.row);
+    const key = c.request?.idempotencyKey;
+    if (!key) continue;
+    const keyAt = keys.get(key);
+    if (keyAt !== undefined) {
+      errors.push(errorAt(c.raw, 'idempotency-key', `"${key}" is already used by row ${keyAt}`));
+      failed.add(c.raw);
+    } else keys.set(key, c.raw.row);
+  }
+
+  const jobs: BatchJob[] = [];
+  for (const c of candidates) {
+    if (!c.request || failed.has(c.raw)) continue;
+    const key = jobKey(c.request, c.provider, c.name, options.cwd);
+    jobs.push({
+      key,
+      row: c.raw.row,
+      ...(c.raw.line !== undefined ? { line: c.raw.line } : {}),
+      name: c.name,
+      provider: c.provider,
+      combination: c.combination,
+      request: { ...c.request, idempotencyKey: c.request.idempotencyKey ?? key },
+    });
+  }
+  // By row, then in the order of the row's columns (duplicate names last).
+  const rank = (e: RowError) => {
+    const order = columnOrder.get(e.row) ?? [];
+    const at = order.indexOf(e.field);
+    return e.field === 'name' && e.message.includes('already used') ? order.length + 1 : at < 0 ? order.length : at;
+  };
+  errors.sort((a, b) => a.row - b.row || rank(a) - rank(b));
+  return { jobs, errors };
+}
+
+function setField(input: Partial<GenerateRequest>, column: RowColumn, value: string): void {
+  const field = REQUEST_FIELD[column];
+  if (field) (input as Record<string, unknown>)[field] = value;
+}
+
+function checkName(name: string | null, add: (field: string, message: string) => void): string | null {
+  if (name === null) return null;
+  const base = name.replace(/\.mp4$/i, '');
+  const control = [...base].some((ch) => ch.charCodeAt(0) < 0x20);
+  if (!base || control || /[/\\]/.test(base) || base.startsWith('.') || base.length > 200) {
+    add('name', `"${name}" cannot be a file name (no slashes, no leading dot, at most 200 characters)`);
+    return null;
+  }
+  return base;
+}
+
+/** null when `path` is a readable file, else what is wrong with it. */
+function fileProblem(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a file`;
+    accessSync(path, constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? `no such file ${path}` : `cannot read ${path}${code ? ` (${code})` : ''}`;
+  }
+}
+
+/** `param`: a JSON object, `k=v;k2=v2`, or (JSON rows) an object. Returns the params or what is wrong. */
+function parseParams(value: unknown): Record<string, string> | string {
+  if (value === undefined || value === null) return {};
+  let object: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (!text) return {};
+    if (text.startsWith('{')) {
+      try {
+        object = JSON.parse(text);
+      } catch {
+        return 'not valid JSON: write a JSON object or k=v;k2=v2';
+      }
+    } else {
+      const params: Record<string, string> = {};
+      for (const pair of text.split(';')) {
+        if (!pair.trim()) continue;
+        const eq = pair.indexOf('=');
+        if (eq < 1 || !pair.slice(0, eq).trim()) return `"${pair.trim()}" is not key=value (write k=v;k2=v2 or a JSON object)`;
+        params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+      }
+      return params;
+    }
+  }
+  if (!isObject(object)) return 'must be a JSON object or k=v;k2=v2';
+  const params: Record<string, string> = {};
+  for (const [key, v] of Object.entries(object)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return `the value of "${key}" must be text, a number or a boolean`;
+    params[key] = String(v);
+  }
+  return params;
+}
+
+/** The cartesian product over the matrix columns that hold `a|b`; the first column varies slowest. */
+function expand(values: Partial<Record<RowColumn, string>>): { values: Partial<Record<RowColumn, string>>; combination: Record<string, string> }[] {
+  let result = [{ values: { ...values }, combination: {} as Record<string, string> }];
+  for (const column of MATRIX_COLUMNS) {
+    const value = values[column];
+    if (value === undefined || !value.includes('|')) continue;
+    const options = [...new Set(value.split('|').map((v) => v.trim()).filter(Boolean))];
+    if (options.length === 0) {
+      for (const r of result) delete r.values[column];
+      continue;
+    }
+    if (options.length === 1) {
+      for (const r of result) r.values[column] = options[0];
+      continue;
+    }
+    result = result.flatMap((r) => options.map((option) => ({ values: { ...r.values, [column]: option }, combination: { ...r.combination, [column]: option } })));
+  }
+  return result;
+}
+
+/** `9:16` → `9x16`, `en-US Female` → `en-us-female`. */
+const slug = (value: string) => value.toLowerCase().replace(/:/g, 'x').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
+
+/** Maps an error message to the column it is about (`--aspect …` → aspect, `the script …` → script). */
+function fieldOf(message: string): RowColumn | null {
+  if (/^the script\b/.test(message)) return 'script';
+  const flag = /--([a-z][a-z-]*)/.exec(message)?.[1];
+  if (flag && isColumn(flag)) return flag;
+  const path = /^invalid ([A-Za-z]+)/.exec(message)?.[1];
+  if (path) {
+    const column = (Object.keys(REQUEST_FIELD) as RowColumn[]).find((c) => REQUEST_FIELD[c] === path && c !== 'script-file');
+    if (column) return column;
+  }
+  return null;
+}
+
+/**
+ * `checkRequest` stops at the first problem; to report them all, each problem's field is set aside and the
+ * check runs again. Returns the checked request, or null when anything failed.
+ */
+function checkAll(input: Partial<GenerateRequest> & { script?: string }, add: (field: string, message: string) => void, scriptColumn: RowColumn): GenerateRequest | null {
+  let current = { ...input };
+  let failed = false;
+  for (let i = 0; i < ROW_COLUMNS.length; i++) {
+    try {
+      const request = checkRequest(current);
+      return failed ? null : request;
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      failed = true;
+      let column = fieldOf(error.message);
+      if (column === 'script') column = scriptColumn;
+      const message = column ? error.message.replace(new RegExp(`^--${column} `), '') : error.message;
+      add(column ?? 'row', message);
+      const field = column ? REQUEST_FIELD[column] : undefined;
+      if (!field) return null;
+      current = { ...current, [field]: field === 'script' ? 'x' : undefined };
+    }
+  }
+  return null;
+}
+
+/** A provider's validate error for a job, as a row error (the field guessed from the flag it names). */
+export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line'>, error: unknown): RowError {
+  const message = error instanceof Error ? error.message : String(error);
+  const column = fieldOf(message);
+  return { row: job.row, ...(job.line !== undefined ? { line: job.line } : {}), field: column ?? 'row', message };
+}
+
+/** One line per error: `row 3, creator: unknown creator "zed"`. */
+export function formatRowErrors(errors: RowError[]): string {
+  return errors.map((e) => `row ${e.row}, ${e.field}: ${e.message}`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** A fixed namespace for batch job keys (UUIDv5). */
+const KEY_NAMESPACE = Buffer.from('3b0c6a1e9f5d4c8a8e27d5b1f04a6c93', 'hex');
+
+/** Key order does not matter: objects are written with sorted keys. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The job's key: a UUIDv5 over the canonical JSON of `{ v, provider, name, request }`, with local file paths
+ * relative to the rows file's directory (moving the folder keeps the keys). Any change to a row's values,
+ * its provider or its output name changes the key; the same row content gives the same key on every run.
+ */
+export function jobKey(request: GenerateRequest, provider: string | null, name: string, cwd: string): string {
+  const portable = (p: string | null) => (p && !isUrl(p) && isAbsolute(p) ? relative(cwd, p).split(sep).join('/') : p);
+  const basis = {
+    v: 1,
+    provider,
+    name,
+    request: { ...request, image: portable(request.image), audio: portable(request.audio), music: portable(request.music), productImage: portable(request.productImage) },
+  };
+  const hash = createHash('sha1').update(KEY_NAMESPACE).update(canonicalJson(basis), 'utf8').digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
