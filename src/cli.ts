@@ -247,6 +247,26 @@ function buildProgram(world: World): Command {
     .addHelpText('after', examples(['ugc webhooks replay evt_3f2a9c1b7d4e', 'ugc webhooks replay evt_3f2a9c1b7d4e --forward-to http://localhost:3001/hooks']))
     .action(action(() => import('./commands/webhooks.js').then((m) => ({ default: m.replay }))));
 
+  program
+    .command('batch <rows>')
+    .description('produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed')
+    .option('--out <dir>', 'output directory (default ./ugc-out); holds the resume manifest')
+    .option('--concurrency <n>', 'rows at once (default: the cores for local renders, the provider\'s limit otherwise)')
+    .option('--max-credits <n>', 'refuse to start if the estimate is higher')
+    .option('--dry-run', 'print the plan and the credit estimate; spend nothing')
+    .option('--report <junit.xml>', 'write a JUnit report for CI')
+    .option('--queue <redis-url>', 'put the rows on a BullMQ queue for `ugc worker` processes')
+    .option('--retry-failed', 'also redo rows that failed in an earlier run')
+    .addHelpText('after', examples(['ugc batch templates/batch-sample.csv --out ads/', 'ugc batch rows.csv --provider unrealugc --dry-run --max-credits 5000', 'ugc batch rows.jsonl --out /shared/ads --queue redis://redis:6379 --report junit.xml']))
+    .action(action(() => import('./commands/batch.js')));
+  program
+    .command('worker')
+    .description('take batch rows off a BullMQ queue (run on any number of machines)')
+    .option('--queue <redis-url>', 'the Redis behind the queue')
+    .option('--concurrency <n>', 'rows at once in this worker', '1')
+    .addHelpText('after', examples(['ugc worker --queue redis://redis:6379', 'ugc worker --queue redis://redis:6379 --concurrency 2']))
+    .action(action(() => import('./commands/worker.js')));
+
   program.command('__render-job <id>', { hidden: true }).action(action(() => import('./commands/render-job.js')));
   return program;
 }

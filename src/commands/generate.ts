@@ -8,7 +8,7 @@ import { describeJob, printJson, printLine } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { checkRequest, type GenerateRequest } from '../core/request.js';
 import { currentProvider } from '../providers/index.js';
-import { follow } from './follow.js';
+import { follow } from '../providers/follow.js';
 import { withInterrupt } from './interrupt.js';
 
 export interface GenerateFlags {

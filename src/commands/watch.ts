@@ -5,7 +5,7 @@ import { checkOutputWritable, resolveOutputPath } from '../core/output-path.js';
 import { describeJob, printJsonLine, printLine } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { getProvider } from '../providers/index.js';
-import { follow } from './follow.js';
+import { follow } from '../providers/follow.js';
 import { withInterrupt } from './interrupt.js';
 
 export default async function watch(ctx: Context, id: string, flags: { interval?: string; timeout?: string; out?: string }): Promise<number> {

@@ -6,8 +6,8 @@ import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
-import type { Provider } from '../providers/index.js';
-import { RemoteProvider } from '../providers/remote.js';
+import type { Provider } from './index.js';
+import { RemoteProvider } from './remote.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { durationOf, probe } from '../render/ffmpeg/probe.js';
 import { runFfmpeg } from '../render/ffmpeg/run.js';
@@ -24,6 +24,9 @@ export interface FollowOptions {
 }
 
 /**
+ * (Shared by `generate`, `watch` and `batch`. It uses the render layer's ffmpeg helpers only to make the
+ * thumbnail of a downloaded video.)
+ *
  * Polls a job to a terminal status at the provider's recommended interval (with jitter, so many
  * watchers do not poll in step), then makes sure its video is at `outputPath` with a thumbnail beside it.
  */
