@@ -65,10 +65,21 @@ const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
  * rate-limit headers; and it turns error envelopes into ProviderError (mapped to exit codes).
  */
 export class HttpClient {
-  private readonly limiter: RateLimitTracker;
+  private readonly scope: string;
 
   constructor(private readonly options: HttpClientOptions) {
-    this.limiter = trackerFor(`${options.provider}:${options.auth ? fingerprint(options.auth.key) : 'anonymous'}`);
+    this.scope = `${options.provider}:${options.auth ? fingerprint(options.auth.key) : 'anonymous'}`;
+  }
+
+  /**
+   * Providers keep separate buckets per endpoint (UnrealUGC: generation POSTs apart from the rest), so
+   * limits are tracked per key and route: the method and the first path segment under the base URL.
+   */
+  private limiterFor(method: string, url: string): RateLimitTracker {
+    const base = new URL(this.options.baseUrl).pathname.replace(/\/+$/, '');
+    const path = new URL(url).pathname;
+    const rest = path.startsWith(base) ? path.slice(base.length) : path;
+    return trackerFor(`${this.scope}:${method} ${rest.split('/').filter(Boolean)[0] ?? ''}`);
   }
 
   get<T>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
@@ -112,7 +123,7 @@ export class HttpClient {
         if (response.ok) return { status: response.status, headers: response.headers, data: data as T };
         const retryable = RETRYABLE_STATUS.has(response.status) || (response.status === 409 && Boolean(this.options.isBusy?.(409, data)));
         const delay = this.delayFor(attempt, response.headers);
-        if (response.status === 429) this.limiter.block(delay);
+        if (response.status === 429) this.limiterFor(method, url).block(delay);
         if (!retryable || attempt >= maxAttempts || waited + delay > maxWait) {
           throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)));
         }
@@ -195,17 +206,18 @@ export class HttpClient {
 
   private async attempt(method: string, url: string, headers: Record<string, string>, body: string | FormData | Buffer | undefined, signal?: AbortSignal): Promise<{ kind: 'response'; response: Response } | { kind: 'error'; error: unknown }> {
     signal?.throwIfAborted();
-    await this.limiter.acquire(signal);
+    const limiter = this.limiterFor(method, url);
+    await limiter.acquire(signal);
     const started = Date.now();
     this.log(`→ ${method} ${redactUrl(url)}`);
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     try {
       const response = await fetch(url, { method, headers, body, dispatcher: agent, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      this.limiter.release(response.headers);
+      limiter.release(response.headers);
       this.log(`← ${response.status} ${method} ${redactUrl(url)} (${Date.now() - started} ms)`);
       return { kind: 'response', response };
     } catch (error) {
-      this.limiter.release(null);
+      limiter.release(null);
       if (signal?.aborted) throw new InterruptedError('the request was interrupted');
       this.log(`← ${describe(error)} ${method} ${redactUrl(url)} (${Date.now() - started} ms)`);
       return { kind: 'error', error };
