@@ -1,7 +1,9 @@
-// npm run bench: every benchmark in turn; figures are written to bench/results/.
+// npm run bench: every benchmark in turn (or one: `node bench/run.js http|render|batch`); figures go to bench/results/.
+import { benchBatch } from './batch.js';
 import { benchHttp } from './http.js';
 import { benchRender } from './render.js';
 
 const only = process.argv[2];
 if (!only || only === 'http') await benchHttp();
 if (!only || only === 'render') await benchRender();
+if (!only || only === 'batch') await benchBatch();

@@ -251,7 +251,7 @@ function buildProgram(world: World): Command {
     .command('batch <rows>')
     .description('produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed')
     .option('--out <dir>', 'output directory (default ./ugc-out); holds the resume manifest')
-    .option('--concurrency <n>', 'rows at once (default: the cores for local renders, the provider\'s limit otherwise)')
+    .option('--concurrency <n>', 'rows at once (default: half the cores for local renders, the provider\'s limit otherwise)')
     .option('--max-credits <n>', 'refuse to start if the estimate is higher')
     .option('--dry-run', 'print the plan and the credit estimate; spend nothing')
     .option('--report <junit.xml>', 'write a JUnit report for CI')

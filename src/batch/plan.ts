@@ -44,13 +44,14 @@ export async function estimateJobs(ctx: Context, jobs: BatchJob[], defaultProvid
 }
 
 /**
- * How many jobs run at once. Local renders: the cores (each render's TTS and preparation are single-
- * threaded, so two renders on two cores beat one; see bench/results/batch.json). vidgen allows one
- * active job per key; other providers default to 4, the most their documented plans allow at once.
+ * How many jobs run at once. Local renders: half the cores. One render's encode already keeps two cores
+ * busy (two renders at once on two cores measured no faster: bench/results/batch.json), while x264 gains
+ * little past a few threads, so bigger machines do better with several renders. vidgen allows one active
+ * job per key; other providers default to 4.
  */
 export function defaultConcurrency(providers: Set<ProviderName>): number {
   if (providers.has('vidgen')) return 1;
-  if (providers.size === 1 && providers.has('local')) return Math.max(1, cpus().length);
+  if (providers.size === 1 && providers.has('local')) return Math.max(1, Math.floor(cpus().length / 2));
   return 4;
 }
 
