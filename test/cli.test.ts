@@ -114,3 +114,28 @@ describe('--audio brings your own voiceover', () => {
     expect(job.output.durationSeconds).toBeGreaterThan(3);
   });
 });
+
+describe('media given as URLs (local provider)', () => {
+  it('downloads a product image from a URL, and a URL that fails is a usage error', async () => {
+    const { createServer } = await import('node:http');
+    const { ffmpegStderr } = await import('./support.js');
+    const png = join(dir.path, 'served.png');
+    await ffmpegStderr(['-y', '-f', 'lavfi', '-i', 'color=c=0x22aa66:s=300x300', '-frames:v', '1', png]);
+    const bytes = await readFile(png);
+    const server = createServer((req, res) => {
+      if (req.url === '/product.png') res.writeHead(200, { 'content-type': 'image/png', 'content-length': bytes.length }).end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const ok = await ugc(['generate', '--script', 'A product from the web.', '--creator', 'mia', '--captions', 'none', '--product-image', `${base}/product.png`, '--quiet'], { cwd: dir.path, env });
+      expect(ok.code).toBe(0);
+      const missing = await ugc(['generate', '--script', 'Nope.', '--product-image', `${base}/missing.png`], { cwd: dir.path, env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--product-image: could not download/);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
-import { InterruptedError, UgcError } from '../core/errors.js';
+import { InterruptedError, UgcError, UsageError } from '../core/errors.js';
+import { HttpClient } from '../http/client.js';
+import { readErrorEnvelope } from './envelopes.js';
 import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import type { GenerateRequest } from '../core/request.js';
@@ -65,7 +68,28 @@ export const localProvider: Provider = {
 async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs> {
   // Loading the speech engine overlaps the file checks (which run in ffprobe processes).
   if (!request.audio) warmUpSpeech();
-  return resolveRenderInputs(request, await locateFfmpeg(ctx.env), ctx.configDir);
+  return resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir);
+}
+
+const MEDIA_FIELDS = ['image', 'audio', 'music', 'productImage'] as const;
+
+/** Media given as URLs are fetched once into the config dir's cache (keyed by URL), then checked like files. */
+async function withDownloads(ctx: Context, request: GenerateRequest): Promise<GenerateRequest> {
+  const resolved = { ...request };
+  for (const field of MEDIA_FIELDS) {
+    const url = request[field];
+    if (!url || !/^https?:\/\//i.test(url)) continue;
+    const extension = /\.[a-z0-9]{2,5}$/i.exec(new URL(url).pathname)?.[0] ?? '';
+    const path = join(ctx.configDir, 'cache', 'downloads', `${createHash('sha256').update(url).digest('hex').slice(0, 24)}${extension}`);
+    if (!(await stat(path).catch(() => null))) {
+      const http = new HttpClient({ provider: 'download', baseUrl: url, auth: null, idempotency: 'none', parseError: readErrorEnvelope, maxAttempts: 3 });
+      await http.download(url, path).catch((error: unknown) => {
+        throw new UsageError(`--${field === 'productImage' ? 'product-image' : field}: could not download ${url}: ${(error as Error).message}`);
+      });
+    }
+    resolved[field] = path;
+  }
+  return resolved;
 }
 
 /** `inputs` are passed when this process just checked them; the background worker checks them again. */
@@ -80,7 +104,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
   let writing: Promise<unknown> = Promise.resolve();
   try {
     const tools = await locateFfmpeg(ctx.env);
-    const inputs = checked ?? (await resolveRenderInputs(job.request as unknown as GenerateRequest, tools, ctx.configDir));
+    const inputs = checked ?? (await checkedInputs(ctx, job.request as unknown as GenerateRequest));
     await renderAd(inputs, {
       tools,
       outputPath,
