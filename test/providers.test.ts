@@ -142,3 +142,38 @@ describe.each(cases)('$name against its emulator', (spec) => {
     expect(emulator.stats.jobsCreated).toBe(0);
   });
 });
+
+describe('provider-specific behaviour', () => {
+  it('ugen: --webhook-url configures the account webhook with the CLI\'s ugen secret', async () => {
+    const emulator = await startUGenEmulator({ jobDurationMs: 300 });
+    const dir = await tempDir();
+    try {
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey, UGC_POLL_INTERVAL: '0.1' };
+      const result = await ugc(
+        ['--provider', 'ugen', '--base-url', emulator.url, 'generate', '--script', 'Account webhook please.', '--product-name', 'Acme', '--product-image', 'https://example.com/p.jpg', '--webhook-url', 'http://127.0.0.1:9/hooks', '--json', '--out', join(dir.path, 'u.mp4')],
+        { cwd: dir.path, env },
+      );
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/one webhook URL per account/);
+      const secret = (await ugc(['webhooks', 'secret', '--provider', 'ugen'], { cwd: dir.path, env })).stdout.trim();
+      expect((emulator as unknown as { webhook: { url: string; secret: string } }).webhook).toEqual({ url: 'http://127.0.0.1:9/hooks', secret });
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
+  it('vidgen: whoami checks the server\'s health and the key', async () => {
+    const emulator = await startVidgenEmulator();
+    const dir = await tempDir();
+    try {
+      const result = await ugc(['--provider', 'vidgen', '--base-url', emulator.url, 'whoami', '--json'], { cwd: dir.path, env: { UGC_CONFIG_DIR: join(dir.path, 'c'), UGC_API_KEY: emulator.apiKey } });
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ server: 'ok', keySource: 'environment' });
+      expect(emulator.stats.byRoute['GET /api/health']).toBe(1);
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+});

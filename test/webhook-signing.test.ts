@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import { PROVIDERS, type ProviderName } from '../src/core/job.js';
 import { eventNames, samplePayload } from '../src/webhooks/payloads.js';
-import { webhookSecret } from '../src/webhooks/secrets.js';
+import { webhookSecret } from '../src/core/webhook-secrets.js';
 import {
   checkSecret,
   deliveryId,

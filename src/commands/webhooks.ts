@@ -7,7 +7,7 @@ import { resolveProviderName } from '../core/settings.js';
 import { EventLog } from '../webhooks/event-log.js';
 import { createForwarder, eventPrinter, listen, recordAndForward } from '../webhooks/listener.js';
 import { buildPayload, eventNames, samplePayload } from '../webhooks/payloads.js';
-import { webhookSecret } from '../webhooks/secrets.js';
+import { webhookSecret } from '../core/webhook-secrets.js';
 import { withInterrupt } from './interrupt.js';
 
 function targetsFrom(values: string[] | undefined): string[] {

@@ -43,6 +43,8 @@ export interface Adapter {
   /** Provider-specific input rules (required fields, file kinds), checked before anything is sent. */
   validate?(request: GenerateRequest): Promise<void> | void;
   create(http: HttpClient, request: GenerateRequest, options: { idempotencyKey: string; signal?: AbortSignal }): Promise<RemoteJob>;
+  /** For providers with one account-wide webhook URL (U-Gen): point it at `url`, signed with `secret`. */
+  configureWebhook?(http: HttpClient, url: string, secret: string): Promise<void>;
   get(http: HttpClient, remoteId: string, signal?: AbortSignal): Promise<RemoteJob>;
   cancel?(http: HttpClient, remoteId: string): Promise<void>;
   whoami(http: HttpClient): Promise<Account>;

@@ -3,6 +3,7 @@ import type { Context } from '../core/context.js';
 import { ExitCode, UgcError } from '../core/errors.js';
 import { newJob, type Job } from '../core/job.js';
 import { readKey } from '../core/credentials.js';
+import { webhookSecret } from '../core/webhook-secrets.js';
 import type { GenerateRequest } from '../core/request.js';
 import { profileName, resolveBaseUrl } from '../core/settings.js';
 import { HttpClient } from '../http/client.js';
@@ -66,6 +67,10 @@ export class RemoteProvider implements Provider {
     const job = await ctx.jobs.create(newJob({ id: options.jobId, provider: this.name, request: { ...request, idempotencyKey, out: options.outputPath } }));
     let remote: RemoteJob;
     try {
+      if (request.webhookUrl && this.adapter.configureWebhook) {
+        await this.adapter.configureWebhook(http, request.webhookUrl, await webhookSecret(ctx.configDir, this.name));
+        if (!ctx.global.quiet) ctx.io.stderr.write(`note: ${this.name} has one webhook URL per account; it now points at ${request.webhookUrl}\n`);
+      }
       remote = await this.adapter.create(http, request, { idempotencyKey, signal: options.signal });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

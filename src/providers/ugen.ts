@@ -45,7 +45,6 @@ export const uGen: Adapter = {
   validate(request) {
     if (!request.productName) throw new UsageError('ugen needs --product-name');
     if (!isUrl(request.productImage)) throw new UsageError('ugen needs --product-image as a public URL (https://…)');
-    if (request.webhookUrl) throw new UsageError('ugen has one webhook URL per account, not per job: --webhook-url is not supported', 'Configure it in the U-Gen dashboard, or forward events locally with `ugc webhooks listen`.');
     if (request.image || request.audio) throw new UsageError('ugen generates from a product photo and a persona: --image and --audio are not supported (pass the persona id as --creator)');
   },
 
@@ -62,6 +61,11 @@ export const uGen: Adapter = {
     };
     const { data } = await http.post<UGenJob>('/jobs', { json: body, idempotencyKey, signal });
     return toJob(data);
+  },
+
+  // One URL per account: `--webhook-url` points it here, signed with the secret `ugc webhooks secret --provider ugen` prints.
+  async configureWebhook(http, url, secret) {
+    await http.put('/tenants/me/webhook', { json: { webhook_url: url, webhook_secret: secret } });
   },
 
   async get(http, remoteId, signal) {

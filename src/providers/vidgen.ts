@@ -91,10 +91,11 @@ export const vidgen: Adapter = {
     await http.post(`/api/cancel/${encodeURIComponent(remoteId)}`);
   },
 
-  // No account endpoint: a key that can list its jobs is a valid key.
+  // No account endpoint: the server's health, then a key that can list its jobs is a valid key.
   async whoami(http) {
+    const health = await http.get<{ status: string }>('/api/health');
     const { data } = await http.get<{ jobs: ListItem[] }>('/api/jobs', { query: { limit: 1 } });
     const last = data.jobs[0];
-    return { account: 'API key accepted', plan: null, credits: null, lastJob: last ? { id: last.id, status: last.status } : null };
+    return { account: 'API key accepted', plan: null, credits: null, server: health.data.status, lastJob: last ? { id: last.id, status: last.status } : null };
   },
 };

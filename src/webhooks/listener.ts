@@ -7,7 +7,7 @@ import { Forwarder, type ForwardResult } from './forwarder.js';
 import { JobEventSource } from './job-source.js';
 import { buildPayload, eventsForChange, jobFingerprint } from './payloads.js';
 import { startReceiver } from './receiver.js';
-import { webhookSecret } from './secrets.js';
+import { webhookSecret } from '../core/webhook-secrets.js';
 import { schemeFor } from './signing.js';
 
 export interface ListenOptions {

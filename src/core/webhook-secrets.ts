@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { withFileLock } from '../core/file-lock.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { withFileLock } from './file-lock.js';
 
 /** Providers whose deliveries are signed with Standard Webhooks (`whsec_` secrets); the rest use a hex HMAC key. */
 const STANDARD_WEBHOOKS = new Set(['unrealugc', 'apex', 'local']);
