@@ -1,7 +1,8 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
+import { readJsonFile } from './json-files.js';
 
 interface StoredKey {
   key: string;
@@ -37,12 +38,7 @@ export async function removeKey(configDir: string, profile: string, provider: st
 }
 
 async function load(configDir: string): Promise<CredentialFile> {
-  try {
-    return JSON.parse(await readFile(fileOf(configDir), 'utf8')) as CredentialFile;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+  return (await readJsonFile<CredentialFile>(fileOf(configDir))) ?? {};
 }
 
 async function update(configDir: string, change: (all: CredentialFile) => CredentialFile): Promise<void> {

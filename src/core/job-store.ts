@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { UgcError, UsageError } from './errors.js';
 import { withFileLock } from './file-lock.js';
+import { listRecords } from './json-files.js';
 import { isTerminal, JobSchema, type Job } from './job.js';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
@@ -70,22 +71,9 @@ export class JobStore {
     });
   }
 
-  /** All records, newest first. Unreadable files are skipped, not fatal: one bad record must not hide the rest. */
-  async list(): Promise<Job[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const jobs: Job[] = [];
-    for (const name of names) {
-      if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      const job = await this.find(name.slice(0, -'.json'.length)).catch(() => null);
-      if (job) jobs.push(job);
-    }
-    return jobs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  /** All records, newest first. */
+  list(): Promise<Job[]> {
+    return listRecords(this.dir, (id) => this.find(id));
   }
 }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
+import { readJsonFile } from './json-files.js';
 
 /** Providers whose deliveries are signed with Standard Webhooks (`whsec_` secrets); the rest use a hex HMAC key. */
 const STANDARD_WEBHOOKS = new Set(['unrealugc', 'apex', 'local']);
@@ -34,10 +35,5 @@ export async function webhookSecret(configDir: string, provider: string): Promis
 }
 
 async function load(path: string): Promise<Record<string, string>> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+  return (await readJsonFile<Record<string, string>>(path)) ?? {};
 }

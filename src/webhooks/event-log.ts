@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withFileLock } from '../core/file-lock.js';
+import { listRecords, readJsonFile } from '../core/json-files.js';
 import type { ProviderName } from '../core/job.js';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
@@ -56,13 +57,8 @@ export class EventLog {
     });
   }
 
-  async find(id: string): Promise<WebhookEvent | null> {
-    try {
-      return JSON.parse(await readFile(this.pathOf(id), 'utf8')) as WebhookEvent;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+  find(id: string): Promise<WebhookEvent | null> {
+    return readJsonFile<WebhookEvent>(this.pathOf(id));
   }
 
   /** Updates (or adds) the delivery of `id` to `target`. */
@@ -81,20 +77,8 @@ export class EventLog {
   }
 
   /** All events, newest first. */
-  async list(): Promise<WebhookEvent[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const events: WebhookEvent[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
-      const event = await this.find(name.slice(0, -'.json'.length)).catch(() => null);
-      if (event) events.push(event);
-    }
-    return events.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  list(): Promise<WebhookEvent[]> {
+    return listRecords(this.dir, (id) => this.find(id));
   }
 
   /** Deliveries still owed to `targets`, oldest first (for a restarted listener). */
@@ -118,13 +102,8 @@ export class JobStateLog {
     this.path = join(configDir, 'webhooks', 'job-states.json');
   }
 
-  async load(): Promise<Record<string, string> | null> {
-    try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+  load(): Promise<Record<string, string> | null> {
+    return readJsonFile<Record<string, string>>(this.path);
   }
 
   async save(states: Record<string, string>): Promise<void> {
