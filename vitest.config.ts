@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Renders are CPU-bound on a 2-core machine: run files in parallel but not more than the cores.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
