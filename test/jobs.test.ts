@@ -122,6 +122,17 @@ describe('local jobs', () => {
     expect(jobs.find((j) => String(j.request.out).endsWith('interrupted.mp4'))?.status).toBe('cancelled');
   });
 
+  it('a generate repeated with the same --idempotency-key returns the first job instead of rendering again', async () => {
+    const args = ['generate', '--script', 'Only once, please.', '--creator', 'leo', '--captions', 'none', '--idempotency-key', 'launch-ad-7', '--json'];
+    const first = JSON.parse((await ugc(args, { cwd: dir.path, env })).stdout) as Job;
+    const second = JSON.parse((await ugc(args, { cwd: dir.path, env })).stdout) as Job;
+    expect(second.id).toBe(first.id);
+    expect(second.status).toBe('completed');
+    const store = new JobStore(join(dir.path, 'config'));
+    expect((await store.findByIdempotencyKey('local', 'launch-ad-7'))?.id).toBe(first.id);
+    expect(await store.findByIdempotencyKey('unrealugc', 'launch-ad-7')).toBeNull();
+  });
+
   it('status of an unknown job is a usage error', async () => {
     const result = await ugc(['status', 'job_nope'], { cwd: dir.path, env });
     expect(result.code).toBe(2);

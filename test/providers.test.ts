@@ -131,8 +131,9 @@ describe.each(cases)('$name against its emulator', (spec) => {
       expect(result.stdout + result.stderr).not.toContain(emulator.apiKey);
     }
     const configDir = env.UGC_CONFIG_DIR as string;
-    const records = await readdir(join(configDir, 'jobs')).catch(() => [] as string[]);
-    for (const name of records) expect(await readFile(join(configDir, 'jobs', name), 'utf8')).not.toContain(badKey);
+    // Neither the job records nor the idempotency index hold the key.
+    const files = (await readdir(join(configDir, 'jobs'), { recursive: true, withFileTypes: true }).catch(() => [])).filter((f) => f.isFile());
+    for (const file of files) expect(await readFile(join(file.parentPath, file.name), 'utf8')).not.toContain(badKey);
   });
 
   it('a request the provider refuses as invalid exits 2', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -27,7 +28,25 @@ export class JobStore {
   async create(job: Job): Promise<Job> {
     await mkdir(this.dir, { recursive: true });
     await withFileLock(`${this.pathOf(job.id)}.lock`, () => writeFileAtomic(this.pathOf(job.id), serialize(job)));
+    const key = job.request.idempotencyKey;
+    if (typeof key === 'string' && key) {
+      await mkdir(join(this.dir, 'keys'), { recursive: true });
+      await writeFileAtomic(this.keyPath(job.provider, key), job.id);
+    }
     return job;
+  }
+
+  /**
+   * The job this machine created for `provider` with this idempotency key, if any. An index file per key
+   * makes this one read, not a scan of every record (a batch asks once per row).
+   */
+  async findByIdempotencyKey(provider: string, key: string): Promise<Job | null> {
+    const id = await readFile(this.keyPath(provider, key), 'utf8').catch(() => null);
+    return id ? this.find(id.trim()) : null;
+  }
+
+  private keyPath(provider: string, key: string): string {
+    return join(this.dir, 'keys', `${provider}-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`);
   }
 
   async find(id: string): Promise<Job | null> {

@@ -33,7 +33,7 @@ export const localProvider: Provider = {
 
   async submit(ctx, request, options) {
     if (request.idempotencyKey) {
-      const existing = (await ctx.jobs.list()).find((j) => j.provider === 'local' && j.request.idempotencyKey === request.idempotencyKey);
+      const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey);
       if (existing) return existing;
     }
     await checkOutputWritable(options.outputPath);

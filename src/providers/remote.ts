@@ -58,7 +58,7 @@ export class RemoteProvider implements Provider {
    */
   async submit(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job> {
     if (request.idempotencyKey) {
-      const existing = (await ctx.jobs.list()).find((j) => j.provider === this.name && j.request.idempotencyKey === request.idempotencyKey);
+      const existing = await ctx.jobs.findByIdempotencyKey(this.name, request.idempotencyKey);
       if (existing) return this.refresh(ctx, existing);
     }
     await this.validate(ctx, request);
