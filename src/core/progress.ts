@@ -9,11 +9,14 @@ export class ProgressDisplay {
   private lastStage = '';
   private lastDecile = -1;
 
-  private constructor(private readonly ctx: Context) {}
+  private constructor(
+    private readonly ctx: Context,
+    private readonly title: string,
+  ) {}
 
   /** Shows nothing until the first update, so input errors found before any work stay one clean line. */
   static async start(ctx: Context, text: string): Promise<ProgressDisplay> {
-    const display = new ProgressDisplay(ctx);
+    const display = new ProgressDisplay(ctx, text.replace(/…$/, ''));
     if (ctx.fancy && !ctx.global.quiet) {
       const { default: ora } = await import('ora');
       display.makeSpinner = () => ora({ text, stream: ctx.io.stderr as NodeJS.WriteStream }).start();
@@ -30,7 +33,7 @@ export class ProgressDisplay {
       this.makeSpinner = null;
     }
     if (this.spinner) {
-      this.spinner.text = `${stage} ${percent}%`;
+      this.spinner.text = `${this.title}: ${stage} ${percent}%`;
       return;
     }
     const decile = Math.floor(percent / 10);
