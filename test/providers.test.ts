@@ -1,7 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Job } from '../src/core/job.js';
+import { JobStore } from '../src/core/job-store.js';
+import { newJob, type Job } from '../src/core/job.js';
 import type { Emulator } from './emulators/kit.js';
 import { writeFile } from 'node:fs/promises';
 import { startApexEmulator } from './emulators/apex.js';
@@ -158,6 +159,37 @@ describe('provider-specific behaviour', () => {
       expect(result.stderr).toMatch(/one webhook URL per account/);
       const secret = (await ugc(['webhooks', 'secret', '--provider', 'ugen'], { cwd: dir.path, env })).stdout.trim();
       expect((emulator as unknown as { webhook: { url: string; secret: string } }).webhook).toEqual({ url: 'http://127.0.0.1:9/hooks', secret });
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
+  it('vidgen: a job whose create answer never arrived (the process died) is recovered without a second submission', async () => {
+    const emulator = await startVidgenEmulator({ jobDurationMs: 300 });
+    const dir = await tempDir();
+    try {
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey, UGC_BASE_URL: emulator.url };
+      const { image, audio } = await media(dir.path);
+      const store = new JobStore(env.UGC_CONFIG_DIR);
+      const request = { script: 'x', image, audio, idempotencyKey: 'k-1', out: join(dir.path, 'v.mp4') };
+      // The record is written first, then the create is sent; here the process "dies" before the answer.
+      const orphan = await store.create(newJob({ provider: 'vidgen', request }));
+      const form = new FormData();
+      form.set('image', new Blob([await readFile(image)]), 'face.png');
+      form.set('audio', new Blob([await readFile(audio)]), 'voice.wav');
+      expect((await fetch(`${emulator.url}/api/jobs`, { method: 'POST', body: form, headers: { 'x-api-key': emulator.apiKey } })).status).toBe(201);
+
+      const status = await ugc(['status', orphan.id, '--json'], { cwd: dir.path, env });
+      expect(status.code).toBe(0);
+      expect((JSON.parse(status.stdout) as Job).remoteId).toBeTruthy();
+      expect(emulator.stats.jobsCreated).toBe(1);
+
+      // A record whose create never reached the provider is reported as not submitted, not resent.
+      const lost = await store.create(newJob({ provider: 'vidgen', request: { ...request, idempotencyKey: 'k-2' }, now: new Date(Date.now() + 60_000) }));
+      const lostStatus = JSON.parse((await ugc(['status', lost.id, '--json'], { cwd: dir.path, env })).stdout) as Job;
+      expect(lostStatus).toMatchObject({ status: 'failed', providerStatus: 'not_submitted' });
+      expect(emulator.stats.jobsCreated).toBe(1);
     } finally {
       await emulator.close();
       await dir.cleanup();

@@ -46,6 +46,11 @@ export interface Adapter {
   /** For providers with one account-wide webhook URL (U-Gen): point it at `url`, signed with `secret`. */
   configureWebhook?(http: HttpClient, url: string, secret: string): Promise<void>;
   get(http: HttpClient, remoteId: string, signal?: AbortSignal): Promise<RemoteJob>;
+  /**
+   * For providers that cannot deduplicate a resent create (no idempotency key): the job a create sent at
+   * `sentAt` made, if it reached the provider. Used instead of resending when that create's answer was lost.
+   */
+  recoverCreated?(http: HttpClient, sentAt: number): Promise<RemoteJob | null>;
   cancel?(http: HttpClient, remoteId: string): Promise<void>;
   whoami(http: HttpClient): Promise<Account>;
   listCreators?(http: HttpClient, include?: 'stock' | 'custom'): Promise<CatalogItem[]>;

@@ -84,8 +84,12 @@ export class RemoteProvider implements Provider {
     const http = await this.client(ctx);
     if (!job.remoteId) {
       if (job.status === 'failed' || job.status === 'cancelled') return job;
-      // The create request may have reached the provider without its answer reaching us: the same key returns that job.
-      const remote = await this.adapter.create(http, job.request as unknown as GenerateRequest, { idempotencyKey: String(job.request.idempotencyKey) });
+      // The create request may have reached the provider without its answer reaching us (the process died
+      // in between): the same key returns that job; a provider without keys is asked what it made instead.
+      const remote = this.adapter.recoverCreated
+        ? await this.adapter.recoverCreated(http, Date.parse(job.createdAt))
+        : await this.adapter.create(http, job.request as unknown as GenerateRequest, { idempotencyKey: String(job.request.idempotencyKey) });
+      if (!remote) return ctx.jobs.update(job.id, () => ({ status: 'failed', providerStatus: 'not_submitted', error: { code: 'not_submitted', message: `${this.name} has no record of this job; submit it again` } }));
       return ctx.jobs.update(job.id, (current) => fieldsOf(current, remote));
     }
     const remote = await this.adapter.get(http, job.remoteId);

@@ -86,6 +86,7 @@ export const vidgen: Adapter = {
   },
 
   get: getStatus,
+  recoverCreated: findJobCreatedSince,
 
   async cancel(http, remoteId) {
     await http.post(`/api/cancel/${encodeURIComponent(remoteId)}`);
