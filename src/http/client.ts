@@ -112,51 +112,14 @@ export class HttpClient {
     if (json !== undefined) headers['content-type'] = 'application/json';
     const body = json !== undefined ? JSON.stringify(json) : options.form;
 
-    const maxAttempts = options.maxAttempts ?? this.options.maxAttempts ?? 5;
-    const maxWait = options.maxWaitMs ?? this.options.maxWaitMs ?? 60_000;
-    let waited = 0;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(method, url, headers, body, options.signal);
-      if (outcome.kind === 'response') {
-        const { response } = outcome;
-        const data = await readBody(response);
-        if (response.ok) return { status: response.status, headers: response.headers, data: data as T };
-        const retryable = RETRYABLE_STATUS.has(response.status) || (response.status === 409 && Boolean(this.options.isBusy?.(409, data)));
-        const delay = this.delayFor(attempt, response.headers);
-        if (response.status === 429) this.limiterFor(method, url).block(delay);
-        if (!retryable || attempt >= maxAttempts || waited + delay > maxWait) {
-          throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)));
-        }
-        this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after HTTP ${response.status}`);
-        waited += delay;
-        await this.pause(delay, options.signal);
-      } else {
-        const delay = this.delayFor(attempt, null);
-        if (options.retryNetworkErrors === false || attempt >= maxAttempts || waited + delay > maxWait) throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
-        this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after ${describe(outcome.error)}`);
-        waited += delay;
-        await this.pause(delay, options.signal);
-      }
-    }
+    const response = await this.send(method, url, headers, body, options);
+    return { status: response.status, headers: response.headers, data: (await readBody(response)) as T };
   }
 
   /** Sends raw bytes to a presigned URL (another origin: no API key), with the headers the provider asked for. */
   async sendRaw(url: string, method: string, body: Buffer, headers: Record<string, string>, signal?: AbortSignal): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(method, url, headers, body, signal);
-      if (outcome.kind === 'response' && outcome.response.ok) {
-        await outcome.response.body?.cancel();
-        return;
-      }
-      const retryable = outcome.kind === 'error' || RETRYABLE_STATUS.has(outcome.response.status);
-      if (!retryable || attempt >= (this.options.maxAttempts ?? 5)) {
-        if (outcome.kind === 'error') throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
-        const data = await readBody(outcome.response);
-        throw new ProviderError(this.options.provider, outcome.response.status, this.redactBody(this.options.parseError(outcome.response.status, data)));
-      }
-      if (outcome.kind === 'response') await outcome.response.body?.cancel();
-      await this.pause(this.delayFor(attempt, outcome.kind === 'response' ? outcome.response.headers : null), signal);
-    }
+    const response = await this.send(method, url, headers, body, { signal });
+    await response.body?.cancel();
   }
 
   /** Streams `url` to `destination` (temp file, size checked, renamed into place). Sends the key only to the API's own origin. */
@@ -165,8 +128,11 @@ export class HttpClient {
     if (this.options.auth && new URL(url).origin === new URL(this.options.baseUrl).origin) {
       headers[this.options.auth.header] = this.options.auth.header === 'authorization' ? `Bearer ${this.options.auth.key}` : this.options.auth.key;
     }
-    const response = await this.fetchWithRetry(url, headers, options.signal);
-    if (!response.ok || !response.body) throw new UgcError(`${this.options.provider}: downloading the video failed (HTTP ${response.status})`, { code: 'download_failed' });
+    const response = await this.send('GET', url, headers, undefined, { signal: options.signal }).catch((error: unknown) => {
+      if (!(error instanceof ProviderError)) throw error;
+      throw new UgcError(`${this.options.provider}: downloading the video failed (HTTP ${error.status})`, { code: 'download_failed', hint: 'Run `ugc watch <id>` again to retry the download.' });
+    });
+    if (!response.body) throw new UgcError(`${this.options.provider}: the video download was empty`, { code: 'download_failed' });
     const total = Number(response.headers.get('content-length')) || null;
     await mkdir(dirname(destination), { recursive: true });
     const temp = tempPathFor(destination);
@@ -191,16 +157,36 @@ export class HttpClient {
     }
   }
 
-  private async fetchWithRetry(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  /**
+   * The one retry loop: sends until a 2xx (returned with its body unread), retrying connection errors,
+   * timeouts, retryable statuses and busy 409s with backoff, within the attempt and total-wait caps.
+   * Anything else becomes a ProviderError (from the error envelope) or a NetworkError.
+   */
+  private async send(method: string, url: string, headers: Record<string, string>, body: string | FormData | Buffer | undefined, options: Omit<RequestOptions, 'query' | 'json' | 'form' | 'headers' | 'idempotencyKey'>): Promise<Response> {
+    const maxAttempts = options.maxAttempts ?? this.options.maxAttempts ?? 5;
+    const maxWait = options.maxWaitMs ?? this.options.maxWaitMs ?? 60_000;
+    let waited = 0;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt('GET', url, headers, undefined, signal);
-      if (outcome.kind === 'response' && !RETRYABLE_STATUS.has(outcome.response.status)) return outcome.response;
-      if (attempt >= (this.options.maxAttempts ?? 5)) {
-        if (outcome.kind === 'response') return outcome.response;
-        throw new NetworkError(this.options.provider, `GET ${redactUrl(url)}`, outcome.error);
+      const outcome = await this.attempt(method, url, headers, body, options.signal);
+      let delay: number;
+      if (outcome.kind === 'response') {
+        const { response } = outcome;
+        if (response.ok) return response;
+        const data = await readBody(response);
+        const retryable = RETRYABLE_STATUS.has(response.status) || (response.status === 409 && Boolean(this.options.isBusy?.(409, data)));
+        delay = this.delayFor(attempt, response.headers);
+        if (response.status === 429) this.limiterFor(method, url).block(delay);
+        if (!retryable || attempt >= maxAttempts || waited + delay > maxWait) {
+          throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)));
+        }
+        this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after HTTP ${response.status}`);
+      } else {
+        delay = this.delayFor(attempt, null);
+        if (options.retryNetworkErrors === false || attempt >= maxAttempts || waited + delay > maxWait) throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
+        this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after ${describe(outcome.error)}`);
       }
-      if (outcome.kind === 'response') await outcome.response.body?.cancel();
-      await this.pause(this.delayFor(attempt, outcome.kind === 'response' ? outcome.response.headers : null), signal);
+      waited += delay;
+      await this.pause(delay, options.signal);
     }
   }
 
