@@ -51,7 +51,7 @@ export async function trigger(ctx: Context, type: string, flags: { forwardTo?: s
   const body = job ? buildPayload(provider, type, job, { eventId: id, timestamp }) : samplePayload(provider, type, { eventId: id, timestamp });
   const log = new EventLog(ctx.configDir);
   const print = eventPrinter(ctx);
-  const forwarder = createForwarder(ctx, log, (event, target, status, error) => print.forward(event, target, status, error));
+  const forwarder = createForwarder(ctx, log, print);
   const recorded = await recordAndForward(log, forwarder, { id, provider, type, source: 'trigger', jobId: job?.id ?? null, body }, targets, print);
   await Promise.all(recorded?.forwards ?? []);
   return deliveredTo(log, id, targets);
@@ -80,7 +80,7 @@ export async function replay(ctx: Context, id: string, flags: { forwardTo?: stri
   const targets = flags.forwardTo?.length ? targetsFrom(flags.forwardTo) : event.deliveries.map((d) => d.target);
   if (targets.length === 0) throw new UsageError(`event ${id} has no target`, 'Pass --forward-to <url>.');
   const print = eventPrinter(ctx);
-  const forwarder = createForwarder(ctx, log, (e, target, status, error) => print.forward(e, target, status, error));
+  const forwarder = createForwarder(ctx, log, print);
   print.event(event);
   await Promise.all(targets.map((target) => forwarder.forward(event, target)));
   return deliveredTo(log, id, targets);

@@ -1,5 +1,6 @@
 import { open, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UgcError } from './errors.js';
 
 /** Locks are held for milliseconds (one read-modify-write); one older than this was left by a dead process. */
 const STALE_AFTER_MS = 10_000;
@@ -21,7 +22,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
         await rm(lockPath, { force: true });
         continue;
       }
-      if (Date.now() - started > GIVE_UP_AFTER_MS) throw new Error(`timed out waiting for lock ${lockPath}`);
+      if (Date.now() - started > GIVE_UP_AFTER_MS) {
+        throw new UgcError(`timed out waiting for ${lockPath}`, { hint: 'Another ugc process is holding it; try again, or delete that file if no ugc is running.' });
+      }
       await sleep(Math.min(5 + attempt * 5, 50));
     }
   }

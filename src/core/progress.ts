@@ -5,7 +5,7 @@ import type { Context } from './context.js';
  * stage changes or another 10% is done (readable in CI logs). Silent under --quiet.
  */
 export class ProgressDisplay {
-  private spinner: { text: string; stop(): void; succeed(text?: string): void; fail(text?: string): void } | null = null;
+  private spinner: { text: string; stop(): void } | null = null;
   private lastStage = '';
   private lastDecile = -1;
 
@@ -41,16 +41,6 @@ export class ProgressDisplay {
     this.lastStage = stage;
     this.lastDecile = decile;
     this.ctx.io.stderr.write(`${stage} ${percent}%\n`);
-  }
-
-  succeed(text: string): void {
-    if (this.spinner) this.spinner.succeed(text);
-    else if (!this.ctx.global.quiet) this.ctx.io.stderr.write(`${text}\n`);
-  }
-
-  fail(text: string): void {
-    if (this.spinner) this.spinner.fail(text);
-    else if (!this.ctx.global.quiet) this.ctx.io.stderr.write(`${text}\n`);
   }
 
   stop(): void {

@@ -20,14 +20,3 @@ export async function* numberedPages<T>(fetchPage: (page: number) => Promise<{ i
     if (result.items.length === 0 || page >= result.totalPages) return;
   }
 }
-
-/** The first `limit` items of an async iterable. */
-export async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
-  const out: T[] = [];
-  if (limit <= 0) return out;
-  for await (const item of items) {
-    out.push(item);
-    if (out.length >= limit) break;
-  }
-  return out;
-}

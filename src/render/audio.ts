@@ -26,23 +26,21 @@ export function audioInputArgs(plan: AudioPlan): string[] {
 }
 
 /**
- * The mix graph, reading the inputs from `audioInputArgs` at `firstInput`: the voice on the timeline, the
- * music ducked under it by a sidechain compressor keyed on the voice and faded out at the end, then
- * `tail` (the loudness gain), ending in `[out]`. Stereo 48 kHz.
+ * The mix graph over the inputs of `audioInputArgs`: the voice on the timeline, the music ducked under it
+ * by a sidechain compressor keyed on the voice and faded out at the end, ending in `[mix]`. Stereo 48 kHz.
  */
-export function mixFilter(plan: AudioPlan, firstInput: number, tail: string, out: string): string {
+export function mixFilter(plan: AudioPlan): string {
   const delayMs = Math.round(plan.voiceOffsetSeconds * 1000);
   const d = plan.durationSeconds.toFixed(3);
-  const voice = `[${firstInput}:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=${delayMs}|${delayMs},apad,atrim=0:${d}`;
-  const finish = tail ? `,${tail}` : '';
-  if (!plan.musicPath) return `${voice}${finish}[${out}]`;
+  const voice = `[0:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=${delayMs}|${delayMs},apad,atrim=0:${d}`;
+  if (!plan.musicPath) return `${voice}[mix]`;
   const fadeStart = Math.max(0, plan.durationSeconds - 1.5).toFixed(3);
   return [
     `${voice},asplit=2[voice][key]`,
-    `[${firstInput + 1}:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=0:${d},volume=${MUSIC_GAIN_DB}dB[music]`,
+    `[1:a]aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=0:${d},volume=${MUSIC_GAIN_DB}dB[music]`,
     `[music][key]sidechaincompress=threshold=0.015:ratio=10:attack=15:release=350:makeup=1[ducked]`,
     // amix halves each input; the loudness gain that follows restores the level.
-    `[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0,afade=t=out:st=${fadeStart}:d=1.5${finish}[${out}]`,
+    `[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0,afade=t=out:st=${fadeStart}:d=1.5[mix]`,
   ].join(';');
 }
 
@@ -88,7 +86,7 @@ export const AUDIO_CODEC_ARGS = ['-c:a', 'aac', '-b:a', '192k', '-ar', String(SA
 export async function renderAudioTrack(plan: AudioPlan, workDir: string, tools: FfmpegTools, signal: AbortSignal): Promise<string> {
   const mixPath = join(workDir, 'mix.wav');
   const outPath = join(workDir, 'audio.m4a');
-  await runFfmpeg(tools.ffmpeg.path, [...audioInputArgs(plan), '-filter_complex', mixFilter(plan, 0, '', 'out'), '-map', '[out]', '-c:a', 'pcm_f32le', mixPath], { what: 'mixing the audio', signal });
+  await runFfmpeg(tools.ffmpeg.path, [...audioInputArgs(plan), '-filter_complex', mixFilter(plan), '-map', '[mix]', '-c:a', 'pcm_f32le', mixPath], { what: 'mixing the audio', signal });
   const measured = await measureLoudness(mixPath, tools, signal);
   await runFfmpeg(tools.ffmpeg.path, ['-i', mixPath, '-af', loudnessFilter(measured), ...AUDIO_CODEC_ARGS, '-f', 'mp4', outPath], { what: 'encoding the audio', signal });
   return outPath;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { UsageError } from '../core/errors.js';
+import { listJsonIds, readJsonFile } from '../core/json-files.js';
 import { TEMPLATES_DIR } from './assets.js';
 
 export const StockCreatorSchema = z.object({
@@ -47,15 +48,9 @@ export function listStockCreators(): Promise<StockCreator[]> {
 const customDir = (configDir: string) => join(configDir, 'creators');
 
 export async function listCustomCreators(configDir: string): Promise<CustomCreator[]> {
-  let names: string[];
-  try {
-    names = await readdir(customDir(configDir));
-  } catch {
-    return [];
-  }
   const creators: CustomCreator[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json'))) {
-    const parsed = CustomCreatorSchema.safeParse(JSON.parse(await readFile(join(customDir(configDir), name), 'utf8').catch(() => 'null')));
+  for (const id of await listJsonIds(customDir(configDir))) {
+    const parsed = CustomCreatorSchema.safeParse(await readJsonFile(join(customDir(configDir), `${id}.json`)).catch(() => null));
     if (parsed.success) creators.push(parsed.data);
   }
   return creators.sort((a, b) => a.createdAt.localeCompare(b.createdAt));

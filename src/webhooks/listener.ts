@@ -35,14 +35,14 @@ export function eventPrinter(ctx: Context) {
   };
 }
 
-/** The forwarder every webhooks command uses: signs each attempt with the provider's secret and scheme. */
-export function createForwarder(ctx: Context, log: EventLog, onAttempt?: (event: WebhookEvent, target: string, status: number | null, error: string | null) => void): Forwarder {
+/** The forwarder every webhooks command uses: signs each attempt with the provider's secret and scheme, prints each result. */
+export function createForwarder(ctx: Context, log: EventLog, print: ReturnType<typeof eventPrinter>): Forwarder {
   const backoff = Number(ctx.env.UGC_WEBHOOK_BACKOFF_MS);
   return new Forwarder({
     log,
     backoffMs: backoff > 0 ? backoff : undefined,
     sign: async (event) => schemeFor(event.provider).sign(await webhookSecret(ctx.configDir, event.provider), event.body, { id: event.id, timestamp: Math.floor(Date.now() / 1000) }),
-    onAttempt,
+    onAttempt: (event, target, status, error) => print.forward(event, target, status, error),
   });
 }
 
@@ -72,7 +72,7 @@ export async function recordAndForward(
 export async function listen(ctx: Context, options: ListenOptions): Promise<void> {
   const log = new EventLog(ctx.configDir);
   const print = eventPrinter(ctx);
-  const forwarder = createForwarder(ctx, log, (event, target, status, error) => print.forward(event, target, status, error));
+  const forwarder = createForwarder(ctx, log, print);
   const wanted = (type: string) => !options.events || options.events.includes(type);
 
   // What a killed listener still owed these targets goes first.
