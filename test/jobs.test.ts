@@ -59,6 +59,20 @@ describe('job store', () => {
     expect((await readdir(store.dir)).sort()).toEqual([`${job.id}.json`]);
   });
 
+  it('a cached listing re-reads only the records that changed', async () => {
+    const store = new JobStore(join(dir.path, 'cached'));
+    const a = await store.create(newJob({ provider: 'local', request: {}, id: 'job_a' }));
+    await store.create(newJob({ provider: 'local', request: {}, id: 'job_b' }));
+    const cache = new Map<string, { mtimeMs: number; job: Job }>();
+    expect((await store.listCached(cache)).map((j) => j.id).sort()).toEqual(['job_a', 'job_b']);
+    const cachedB = cache.get('job_b')?.job;
+    await sleep(20);
+    await store.update(a.id, () => ({ progress: 42 }));
+    const again = await store.listCached(cache);
+    expect(again.find((j) => j.id === 'job_a')?.progress).toBe(42);
+    expect(again.find((j) => j.id === 'job_b')).toBe(cachedB); // the same object: not read again
+  });
+
   it('lists newest first and filters by status', async () => {
     const store = new JobStore(join(dir.path, 'list'));
     await store.create(newJob({ provider: 'local', request: {}, now: new Date('2026-01-01T00:00:00Z'), id: 'job_old' }));

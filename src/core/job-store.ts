@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { UgcError, UsageError } from './errors.js';
@@ -93,6 +93,21 @@ export class JobStore {
   /** All records, newest first. */
   list(): Promise<Job[]> {
     return listRecords(this.dir, (id) => this.find(id));
+  }
+
+  /**
+   * All records, newest first, re-reading only those whose file changed since `cache` last saw them: for
+   * callers that look every fraction of a second (the webhook listener).
+   */
+  listCached(cache: Map<string, { mtimeMs: number; job: Job }>): Promise<Job[]> {
+    return listRecords(this.dir, async (id) => {
+      const mtimeMs = (await stat(this.pathOf(id))).mtimeMs;
+      const seen = cache.get(id);
+      if (seen?.mtimeMs === mtimeMs) return seen.job;
+      const job = await this.find(id);
+      if (job) cache.set(id, { mtimeMs, job });
+      return job;
+    });
   }
 }
 

@@ -29,6 +29,7 @@ export function jobEventId(job: Job, type: string, fingerprint: string): string 
 export class JobEventSource {
   private states: Record<string, string> = {};
   private nextPoll = new Map<string, number>();
+  private readonly records = new Map<string, { mtimeMs: number; job: Job }>();
 
   constructor(
     private readonly ctx: Context,
@@ -47,7 +48,7 @@ export class JobEventSource {
 
   /** One pass: poll the remote jobs that are due, then emit the events of every change. */
   async tick(): Promise<void> {
-    const jobs = await this.ctx.jobs.list();
+    const jobs = await this.ctx.jobs.listCached(this.records);
     const now = Date.now();
     const refreshed = await Promise.all(jobs.map((job) => (this.due(job, now) ? this.refresh(job) : job)));
     let changed = false;
