@@ -82,7 +82,7 @@ export default async function generate(ctx: Context, flags: GenerateFlags): Prom
   const wait = flags.wait !== false;
   const jobId = newJobId();
   const outputPath = resolveOutputPath(flags.out, jobId, ctx.cwd);
-  const progress = wait ? await ProgressDisplay.start(ctx, `Rendering with ${provider.name}…`) : null;
+  const progress = wait ? await ProgressDisplay.start(ctx, provider.name === 'local' ? 'Rendering…' : `Generating with ${provider.name}…`) : null;
   const started = Date.now();
   let stageShown = '';
   const onProgress = (stage: string, percent: number) => {

@@ -32,12 +32,19 @@ const require = createRequire(import.meta.url);
 
 /**
  * Picks ffmpeg and ffprobe: `UGC_FFMPEG`/`UGC_FFPROBE`, else a new-enough binary on PATH, else the
- * static build shipped inside the npm package. Result is memoised per process.
+ * static build shipped inside the npm package. Memoised per process for the variables that decide it.
  */
-let cached: Promise<FfmpegTools> | undefined;
+const cache = new Map<string, Promise<FfmpegTools>>();
 export function locateFfmpeg(env: Env = process.env): Promise<FfmpegTools> {
-  if (env === process.env) return (cached ??= discover(env));
-  return discover(env);
+  const key = JSON.stringify([env.UGC_FFMPEG, env.UGC_FFPROBE, env.PATH]);
+  let found = cache.get(key);
+  if (!found) {
+    found = discover(env);
+    cache.set(key, found);
+    // A failed discovery (a bad UGC_FFMPEG, say) is not remembered: the next call looks again.
+    found.catch(() => cache.delete(key));
+  }
+  return found;
 }
 
 async function discover(env: Env): Promise<FfmpegTools> {
