@@ -13,7 +13,7 @@ import type { RenderInputs } from './inputs.js';
 import { getRunner } from './runners/index.js';
 import { estimateWordTimings, textForSpeech } from './timings.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
-import type { WordTiming } from './types.js';
+import type { PhonemeTiming, WordTiming } from './types.js';
 
 /** Silence before the first word, and after the last one (before the end card, if any). */
 const LEAD_IN = 0.3;
@@ -88,7 +88,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);
     const [clip, assPath, cardPath] = await Promise.all([
-      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, words: voice.words, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
+      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
       writeCaptions(inputs, voice.words, endCard, workDir),
       cardImage,
     ]);
@@ -127,19 +127,20 @@ interface PreparedVoice {
   path: string;
   durationSeconds: number;
   words: WordTiming[];
+  phonemes: PhonemeTiming[];
 }
 
 async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<PreparedVoice> {
   if (inputs.audio) {
     const info = await probe(tools.ffprobe.path, inputs.audio);
     const durationSeconds = info ? durationOf(info, 'audio') : 0;
-    return { path: inputs.audio, durationSeconds, words: estimateWordTimings(textForSpeech(inputs.script), 0, durationSeconds) };
+    return { path: inputs.audio, durationSeconds, words: estimateWordTimings(textForSpeech(inputs.script), 0, durationSeconds), phonemes: [] };
   }
   if (!inputs.voice) throw new Error('a voice or an audio file is required');
   const speech = await synthesizeSpeech({ text: inputs.script, voice: inputs.voice, signal });
   const path = join(workDir, 'voice.wav');
   await writeWav(path, speech.samples, speech.sampleRate);
-  return { path, durationSeconds: speech.durationSeconds, words: speech.words };
+  return { path, durationSeconds: speech.durationSeconds, words: speech.words, phonemes: speech.phonemes };
 }
 
 async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard: { productName?: string; cta?: string; start: number; end: number } | null, workDir: string): Promise<string | null> {

@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InterruptedError, UgcError, UsageError } from '../core/errors.js';
 import { alignWords, splitScriptWords, textForSpeech, type SpeechEvent } from './timings.js';
-import type { WordTiming } from './types.js';
+import type { PhonemeTiming, WordTiming } from './types.js';
 import type { Voice } from './voices.js';
 
 /** eSpeak NG always synthesises at this rate. */
@@ -66,6 +66,8 @@ export interface Speech {
   durationSeconds: number;
   /** One entry per word of `splitScriptWords(text)`. */
   words: WordTiming[];
+  /** Every phoneme eSpeak spoke, in order, pauses included (phoneme ""). */
+  phonemes: PhonemeTiming[];
 }
 
 /** Speaks `text` with eSpeak NG. Synthesis is synchronous (wasm2js build): it blocks the event loop while it runs. */
@@ -105,7 +107,18 @@ export async function synthesizeSpeech(options: { text: string; voice: Voice; si
   }
   if (samples.length === 0) throw new UsageError('the script produced no speech');
   const durationSeconds = samples.length / SAMPLE_RATE;
-  return { samples, sampleRate: SAMPLE_RATE, durationSeconds, words: alignWords(words, events, durationSeconds) };
+  return { samples, sampleRate: SAMPLE_RATE, durationSeconds, words: alignWords(words, events, durationSeconds), phonemes: phonemeTimings(events, durationSeconds) };
+}
+
+/** Phoneme events as intervals: each lasts until the next one starts (the last until the audio ends). */
+export function phonemeTimings(events: SpeechEvent[], totalSeconds: number): PhonemeTiming[] {
+  const phonemes = events.filter((e) => e.type === 'phoneme');
+  return phonemes.map((event, i) => {
+    const start = Math.min(event.audio_position / 1000, totalSeconds);
+    const next = phonemes[i + 1];
+    const end = next ? Math.min(next.audio_position / 1000, totalSeconds) : totalSeconds;
+    return { phoneme: typeof event.id === 'string' ? event.id : '', start, end: Math.max(start, end) };
+  });
 }
 
 /** Writes 16-bit mono PCM as a WAV file, atomically (temp file beside `path`, then rename). */

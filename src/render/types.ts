@@ -23,3 +23,10 @@ export interface WordTiming {
   start: number;
   end: number;
 }
+
+/** One phoneme as spoken (eSpeak's IPA name, stress marks kept); a pause has the phoneme "". Times in seconds. */
+export interface PhonemeTiming {
+  phoneme: string;
+  start: number;
+  end: number;
+}

@@ -1,5 +1,5 @@
 import type { FfmpegTools } from '../ffmpeg/locate.js';
-import type { FrameSize, WordTiming } from '../types.js';
+import type { FrameSize, PhonemeTiming, WordTiming } from '../types.js';
 
 /** What a model runner gets: the creator's photo framed for the ad, the voice it must speak, the frame to fill. */
 export interface RunnerInput {
@@ -8,6 +8,8 @@ export interface RunnerInput {
   /** The voice track (WAV), already placed on the ad's timeline (lead-in silence included). */
   audioPath: string;
   words: WordTiming[];
+  /** The voice's phonemes (empty when no timings are known), on the same clock as `words`. */
+  phonemes: PhonemeTiming[];
   durationSeconds: number;
   size: FrameSize;
   fps: number;
