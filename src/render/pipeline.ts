@@ -68,7 +68,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   try {
     report('voice', 0);
     // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal);
+    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig);
     const cardImage = prepareCardImage(inputs, tools, workDir, signal);
     plateReady.catch(() => undefined);
     cardImage.catch(() => undefined);
@@ -88,7 +88,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);
     const [clip, assPath, cardPath] = await Promise.all([
-      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
+      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
       writeCaptions(inputs, voice.words, endCard, workDir),
       cardImage,
     ]);
