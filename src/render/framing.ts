@@ -60,7 +60,28 @@ export function plateSize(frame: FrameSize): FrameSize {
  * the shot, so the camera holds still (see bench/README.md).
  */
 export function frameCropFilter(frame: FrameSize, plate: FrameSize): string {
-  return `crop=w=${frame.width}:h=${frame.height}:x=${evenFloor((plate.width - frame.width) / 2)}:y=${evenFloor((plate.height - frame.height) / 2)}`;
+  const { x, y } = frameOnPlate(frame, plate);
+  return `crop=w=${frame.width}:h=${frame.height}:x=${x}:y=${y}`;
+}
+
+function frameOnPlate(frame: FrameSize, plate: FrameSize): { x: number; y: number } {
+  return { x: evenFloor((plate.width - frame.width) / 2), y: evenFloor((plate.height - frame.height) / 2) };
+}
+
+/** A box on the plate, in the ad's frame (clipped to it): e.g. where the face is, for layout. */
+export function plateBoxInFrame(box: Box, frame: FrameSize, plate: FrameSize): Box {
+  const at = frameOnPlate(frame, plate);
+  const x0 = Math.max(0, box.x - at.x);
+  const y0 = Math.max(0, box.y - at.y);
+  const x1 = Math.min(frame.width, box.x + box.width - at.x);
+  const y1 = Math.min(frame.height, box.y + box.height - at.y);
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+/** A box in the creator image's pixels, in the ad's frame. */
+export function sourceBoxInFrame(box: Box, source: FrameSize, frame: FrameSize): Box {
+  const plate = plateSize(frame);
+  return plateBoxInFrame(boxOnPlate(box, source, plateGeometry(source, plate), plate, 0), frame, plate);
 }
 
 const evenFloor = (n: number) => 2 * Math.floor(n / 2);

@@ -39,13 +39,20 @@ const SYMBOL_SHAPES: Record<Exclude<Viseme, 'rest'>, string> = {
 const SHAPE_OF = new Map<string, Viseme>();
 for (const [viseme, symbols] of Object.entries(SYMBOL_SHAPES)) for (const symbol of symbols) SHAPE_OF.set(symbol, viseme as Viseme);
 
-// Stress and length marks, nasalisation, syllabic marks and eSpeak's "-" suffix change no mouth shape.
-const MARKS = /[ˈˌːˑ\u0303\u0329\u032f\u0361ʰʲʷ'-]/gu;
+// Stress and length marks, diacritics (nasalisation, syllabic marks; NFD splits "ç" into "c" and one) and
+// eSpeak's "-" suffix change no mouth shape.
+const MARKS = /[ˈˌːˑ\u0300-\u036fʰʲʷ'-]/gu;
+
+const symbolsOf = (phoneme: string) => [...phoneme.normalize('NFD').replace(MARKS, '')];
 
 /** The shapes a phoneme shows in order: one per IPA symbol ("aɪ" is wide then slight); none for a pause. */
 export function phonemeVisemes(phoneme: string): Viseme[] {
-  const symbols = [...phoneme.normalize('NFD').replace(MARKS, '')];
-  return symbols.map((s) => SHAPE_OF.get(s) ?? 'slight');
+  return symbolsOf(phoneme).map((s) => SHAPE_OF.get(s) ?? 'slight');
+}
+
+/** The symbols of a phoneme that have no shape of their own (they are shown slightly open). */
+export function unmappedSymbols(phoneme: string): string[] {
+  return symbolsOf(phoneme).filter((s) => !SHAPE_OF.has(s));
 }
 
 interface TimedShape {
