@@ -79,9 +79,10 @@ describe('catalogs', () => {
     expect(new Set(voices.map((v) => v.gender))).toEqual(new Set(['female', 'male']));
   });
 
-  it('models lists the built-in still runner', async () => {
+  it('models lists the built-in still and talking runners', async () => {
     const models = JSON.parse((await ugc(['models', '--json'], { cwd: dir.path, env })).stdout) as { id: string; available: boolean }[];
     expect(models).toContainEqual(expect.objectContaining({ id: 'still', available: true }));
+    expect(models).toContainEqual(expect.objectContaining({ id: 'talking', available: true }));
   });
 });
 

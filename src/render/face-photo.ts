@@ -10,6 +10,8 @@ import type { FfmpegTools } from './ffmpeg/locate.js';
 import { firstStream, probe } from './ffmpeg/probe.js';
 import { SPOKEN_VISEMES } from './visemes.js';
 
+const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
+
 /** Bump when detection or warping changes, so cached rigs are made again. */
 const RIG_VERSION = 1;
 
@@ -49,13 +51,10 @@ async function makePhotoRig(imagePath: string, tools: FfmpegTools, dir: string):
     await writePng(join(dir, eyesPart.states.half), eyes.draw('half'), eyes.box.width, eyes.box.height, tools);
     await writePng(join(dir, eyesPart.states.closed), eyes.draw('closed'), eyes.box.width, eyes.box.height, tools);
   }
-  const even = (n: number) => Math.max(0, Math.round(n));
-  const faceBox = {
-    x: even(face.box.x),
-    y: even(face.box.y),
-    width: Math.max(1, Math.min(image.width - even(face.box.x), Math.round(face.box.width))),
-    height: Math.max(1, Math.min(image.height - even(face.box.y), Math.round(face.box.height))),
-  };
+  // The detector's box may reach past the image's edges: clip it.
+  const x = clamp(Math.round(face.box.x), 0, image.width - 1);
+  const y = clamp(Math.round(face.box.y), 0, image.height - 1);
+  const faceBox = { x, y, width: clamp(Math.round(face.box.x + face.box.width) - x, 1, image.width - x), height: clamp(Math.round(face.box.y + face.box.height) - y, 1, image.height - y) };
   return { face: faceBox, mouth: { ...mouth.box, shapes }, eyes: eyesPart };
 }
 

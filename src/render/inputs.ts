@@ -47,8 +47,12 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     if (!creator.isCustom && wantsRig) rig = stockCreatorRig(creator);
   }
   if (!rig && wantsRig) {
-    rig = await photoRig(creatorImage, configDir, tools);
-    if (!rig) notice = `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
+    // The picture renders either way: a face is a bonus, so not finding one (or failing to look) is a notice.
+    rig = await photoRig(creatorImage, configDir, tools).catch((error: unknown) => {
+      notice = `Could not look for a face in ${creatorImage} (${error instanceof Error ? error.message : String(error)}): the picture is shown still.`;
+      return null;
+    });
+    notice ??= rig ? null : `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
   }
   const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
   const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');

@@ -41,7 +41,7 @@ for (const [viseme, symbols] of Object.entries(SYMBOL_SHAPES)) for (const symbol
 
 // Stress and length marks, diacritics (nasalisation, syllabic marks; NFD splits "ç" into "c" and one) and
 // eSpeak's "-" suffix change no mouth shape.
-const MARKS = /[ˈˌːˑ\u0300-\u036fʰʲʷ'-]/gu;
+const MARKS = /\p{M}|[ˈˌːˑʰʲʷ'-]/gu;
 
 const symbolsOf = (phoneme: string) => [...phoneme.normalize('NFD').replace(MARKS, '')];
 
