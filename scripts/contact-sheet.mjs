@@ -6,7 +6,7 @@
 //   frames every 0.1 s through the first words, each cropped around the face.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,8 @@ try {
   const photo = join(ROOT, 'test/fixtures/astronaut.jpg');
   const photoFace = sourceBoxInFrame((await photoRig(photo, env.UGC_CONFIG_DIR, tools)).face, await sizeOf(photo), FRAME);
   const rows = [await row('mia', ['--creator', 'mia'], miaFace), await row('photo', ['--image', photo, '--voice', 'en-us-female'], photoFace)];
-  execFileSync(tools.ffmpeg.path, ['-v', 'error', '-y', ...rows.flatMap((r) => ['-i', r]), '-filter_complex', `vstack=inputs=${rows.length}`, '-q:v', '4', OUT]);
+  mkdirSync(dirname(OUT), { recursive: true });
+  execFileSync(tools.ffmpeg.path, ['-v', 'error', '-y', ...rows.flatMap((r) => ['-i', r]), '-filter_complex', `vstack=inputs=${rows.length}`, '-q:v', '6', OUT]);
   console.log(OUT);
 } finally {
   rmSync(work, { recursive: true, force: true });
