@@ -8,7 +8,7 @@ import { photoRig } from '../src/render/face-photo.js';
 import type { Box } from '../src/render/face-rig.js';
 import { firstStream, probe } from '../src/render/ffmpeg/probe.js';
 import { sourceBoxInFrame } from '../src/render/framing.js';
-import { differingPixels, ffmpegStderr, tempDir, tools, ugc } from './support.js';
+import { differingPixels, ffmpegStderr, grayFrame, tempDir, tools, ugc } from './support.js';
 
 // Two sentences with a pause between them; --duration adds silence after the voice.
 const SCRIPT = 'Hello, my name is Mia and I love this. Wow, look at my skin!';
@@ -123,6 +123,50 @@ describe('stock creators talk', () => {
     expect(shares.speech).toBe(0);
     expect(shares.silence).toBe(0);
   }, 60_000);
+});
+
+describe('patches line up with the picture', () => {
+  /** The frame at `seconds` as gray pixels, with the pixels that differ between two renders located. */
+  async function differingOutside(a: string, b: string, seconds: number, frame: { width: number; height: number }, boxes: Box[]): Promise<{ inside: number; outside: number }> {
+    const [x, y] = await Promise.all([grayFrame(a, seconds, frame.width, frame.height), grayFrame(b, seconds, frame.width, frame.height)]);
+    let inside = 0;
+    let outside = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (Math.abs((x[i] ?? 0) - (y[i] ?? 0)) <= 12) continue;
+      const px = i % frame.width;
+      const py = Math.floor(i / frame.width);
+      if (boxes.some((box) => px >= box.x && px < box.x + box.width && py >= box.y && py < box.y + box.height)) inside++;
+      else outside++;
+    }
+    return { inside, outside };
+  }
+
+  it('a talking frame differs from the still one only inside the mouth and eye boxes (16:9, fitted over blur), and not at all at rest', async () => {
+    const creator = (await listStockCreators()).find((c) => c.slug === 'sofia');
+    if (!creator) throw new Error('no sofia');
+    const frame = { width: 1280, height: 720 };
+    const args = ['--creator', 'sofia', '--aspect', '16:9'];
+    const talking = (await generate([...args, '--out', 'align-talking.mp4'])).job.output.path as string;
+    const still = (await generate([...args, '--model', 'still', '--out', 'align-still.mp4'])).job.output.path as string;
+    const rig = stockCreatorRig(creator);
+    const source = await imageSize(creatorImagePath(creator));
+    // The encoder codes a changed block's neighbours a little differently: a 16-pixel macroblock of slack.
+    const slack = 16;
+    const boxes = [rig.mouth, ...(rig.eyes ? [rig.eyes] : [])]
+      .map((box) => sourceBoxInFrame(box, source, frame))
+      .map((b) => ({ x: b.x - slack, y: b.y - slack, width: b.width + 2 * slack, height: b.height + 2 * slack }));
+    let inside = 0;
+    for (const seconds of [0.6, 0.9, 1.2, 1.5, 2.1, 2.7, 4.5]) {
+      const counts = await differingOutside(talking, still, seconds, frame, boxes);
+      // A patch out of place shows as hundreds of pixels; the encoder's own variation is a few.
+      expect(counts.outside, `at ${seconds} s`).toBeLessThan(30);
+      inside += counts.inside;
+    }
+    expect(inside).toBeGreaterThan(200);
+    // In silence the mouth rests: the rest patch is the picture itself, so only the eyes (a blink) may differ.
+    const eyesOnly = boxes.slice(1);
+    expect((await differingOutside(talking, still, 5.5, frame, eyesOnly)).outside).toBeLessThan(30);
+  }, 120_000);
 });
 
 describe('a photo talks', () => {
