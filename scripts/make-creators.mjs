@@ -13,12 +13,12 @@
 // Usage: node scripts/make-creators.mjs [slug ...]
 //   With no arguments every creator in CREATORS is (re)drawn.
 
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAvatar } from '@dicebear/core';
 import { lorelei } from '@dicebear/collection';
-import { Resvg } from '@resvg/resvg-js';
+import { applyVariant, differenceBox, EYE_STATES, EYES_SENTINEL, MOUTH_SENTINEL, patchBox, render, cropPng, SPOKEN_VISEMES } from './creator-rig.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'templates', 'creators');
@@ -627,18 +627,19 @@ const NECK_U = 470; // x of the neck centre in lorelei units (unflipped)
 const NECK_Y = AV_Y + 750; // where the neck meets the shirt (px); lorelei's neck is ~240 units wide here
 const stroke = { stroke: INK, 'stroke-width': 6, 'stroke-linejoin': 'round' };
 
-function avatarSvg(p) {
+/** The DiceBear face; `variant` replaces its mouth (`{ mouth: shape }`) or lids its eyes (`{ eyes: 'half' | 'closed' }`). */
+function avatarSvg(p, variant = null, skinColour = p.skin) {
   const opts = {
     seed: p.slug,
-    skinColor: [p.skin],
+    skinColor: [skinColour],
     hair: [p.hair],
     hairColor: [p.hairColor],
     eyebrows: [p.brows],
     eyebrowsColor: [p.browColor ?? p.hairColor],
     eyes: [p.eyes],
-    eyesColor: ['1e1a1d'],
+    eyesColor: [EYES_SENTINEL],
     mouth: [p.mouth],
-    mouthColor: ['1e1a1d'],
+    mouthColor: [MOUTH_SENTINEL],
     nose: [p.nose ?? 'variant01'],
     noseColor: ['1e1a1d'],
     head: [p.head ?? 'variant01'],
@@ -657,7 +658,7 @@ function avatarSvg(p) {
   };
   const neckU = p.flip ? 980 - NECK_U : NECK_U;
   const x = CX - neckU * AV_K;
-  const svg = createAvatar(lorelei, opts).toString();
+  const svg = applyVariant(createAvatar(lorelei, opts).toString(), variant, p.skin);
   return svg.replace('<svg ', `<svg x="${x.toFixed(1)}" y="${AV_Y}" width="${AV_SIZE}" height="${AV_SIZE}" `);
 }
 
@@ -868,13 +869,13 @@ function contactShadow(d) {
   return ellipse(CX, NECK_Y + 520, 620, 820, g);
 }
 
-export function sceneSvg(p) {
+export function sceneSvg(p, variant = null, skinColour = p.skin) {
   const d = new Defs();
   const bg = BACKGROUNDS[p.category];
   if (!bg) throw new Error(`no background for category ${p.category}`);
   const background = bg(d, p.scene);
   const shadow = contactShadow(d);
-  const person = [neckSkin(`#${p.skin}`), avatarSvg(p), outfit(p), p.headset ? headset(p.headset) : ''].join('');
+  const person = [neckSkin(`#${p.skin}`), avatarSvg(p, variant, skinColour), outfit(p), p.headset ? headset(p.headset) : ''].join('');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">` +
     `${d}${background}${shadow}${person}</svg>`
@@ -1050,26 +1051,85 @@ export const CREATORS = [
 
 export function renderPng(p) {
   const svg = sceneSvg(p);
-  const png = new Resvg(svg, {
-    fitTo: { mode: 'original' },
-    font: { loadSystemFonts: false },
-    shapeRendering: 2,
-  })
-    .render()
-    .asPng();
-  return { svg, png };
+  const image = render(svg);
+  return { svg, png: image.asPng(), pixels: image.pixels };
+}
+
+// ---------------------------------------------------------------------------
+// The talking rig: mouth and eye patches, and where they and the face are
+// ---------------------------------------------------------------------------
+
+const PATCH_PAD = 4;
+/** Drawn in place of the face's skin to find the face: no creator's palette uses it. */
+const SKIN_SENTINEL = 'fe01fd';
+
+function changedBox(p, variant, basePixels, skinColour) {
+  const box = differenceBox(render(sceneSvg(p, variant, skinColour)).pixels, basePixels, W);
+  if (!box) throw new Error(`${p.slug}: variant ${JSON.stringify(variant)} changes nothing`);
+  return box;
+}
+
+/**
+ * The face box (image pixels) for layout: across the skin at the eyes' and the mouth's height (hair may
+ * cover a cheek at one of them), from above the brows to below the chin, in the proportions a face
+ * detector's box has around eyes and mouth.
+ */
+function faceBox(p, basePixels, mouth, eyes) {
+  const skin = render(sceneSvg(p, null, SKIN_SENTINEL)).pixels;
+  let x0 = W;
+  let x1 = 0;
+  for (const row of [eyes.y + eyes.height / 2, mouth.y + mouth.height / 2].map(Math.round)) {
+    for (let x = 0; x < W; x++) {
+      const i = (row * W + x) * 4;
+      if (skin[i] !== basePixels[i] || skin[i + 1] !== basePixels[i + 1] || skin[i + 2] !== basePixels[i + 2]) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x + 1);
+      }
+    }
+  }
+  const eyeY = eyes.y + eyes.height / 2;
+  const mouthY = mouth.y + mouth.height / 2;
+  const span = mouthY - eyeY;
+  const top = Math.round(eyeY - span * 1.1);
+  const bottom = Math.round(mouthY + span * 0.75);
+  return { x: x0, y: top, width: x1 - x0, height: bottom - top };
+}
+
+/** Writes the creator's patches into templates/creators/<slug>/ and returns its rig for creators.json. */
+function makeRig(p, basePixels) {
+  const dir = join(OUT_DIR, p.slug);
+  mkdirSync(dir, { recursive: true });
+  const mouths = SPOKEN_VISEMES.map((mouth) => ({ name: mouth, variant: { mouth } }));
+  const lids = EYE_STATES.map((eyes) => ({ name: eyes, variant: { eyes } }));
+  const mouthBox = patchBox(mouths.map((m) => changedBox(p, m.variant, basePixels)), PATCH_PAD, W, H);
+  const eyesBox = patchBox(lids.map((l) => changedBox(p, l.variant, basePixels)), PATCH_PAD, W, H);
+  const write = (name, variant, box) => {
+    const file = `${p.slug}/${name}.png`;
+    writeFileSync(join(OUT_DIR, file), cropPng(render(sceneSvg(p, variant)).pixels, W, H, box));
+    return file;
+  };
+  return {
+    face: faceBox(p, basePixels, mouthBox, eyesBox),
+    mouth: { ...mouthBox, shapes: Object.fromEntries(mouths.map((m) => [m.name, write(`mouth-${m.name}`, m.variant, mouthBox)])) },
+    eyes: { ...eyesBox, states: Object.fromEntries(lids.map((l) => [l.name, write(`eyes-${l.name}`, l.variant, eyesBox)])) },
+  };
 }
 
 function main() {
   const only = new Set(process.argv.slice(2));
   mkdirSync(OUT_DIR, { recursive: true });
+  const catalogueFile = join(OUT_DIR, 'creators.json');
+  const catalogue = JSON.parse(readFileSync(catalogueFile, 'utf8'));
   for (const p of CREATORS) {
     if (only.size && !only.has(p.slug)) continue;
-    const { png } = renderPng(p);
-    const file = join(OUT_DIR, `${p.slug}.png`);
-    writeFileSync(file, png);
-    console.log(`${p.slug}.png  ${(png.length / 1024).toFixed(0)} KB`);
+    const { png, pixels } = renderPng(p);
+    writeFileSync(join(OUT_DIR, `${p.slug}.png`), png);
+    const entry = catalogue.find((c) => c.slug === p.slug);
+    if (!entry) throw new Error(`${p.slug} is not in creators.json`);
+    entry.rig = makeRig(p, pixels);
+    console.log(`${p.slug}.png  ${(png.length / 1024).toFixed(0)} KB, mouth ${entry.rig.mouth.width}x${entry.rig.mouth.height}, eyes ${entry.rig.eyes.width}x${entry.rig.eyes.height}`);
   }
+  writeFileSync(catalogueFile, `${JSON.stringify(catalogue, null, 2)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -49,6 +49,9 @@ describe('catalogs', () => {
     expect(json.length).toBeGreaterThanOrEqual(8);
     const mia = JSON.parse((await ugc(['creators', 'show', 'mia', '--json'], { cwd: dir.path, env })).stdout) as { id: string; bestFor: string[] };
     expect(mia.bestFor.length).toBeGreaterThan(0);
+    const shown = await ugc(['creators', 'show', 'mia'], { cwd: dir.path, env });
+    expect(shown.stdout).toMatch(/^rig +talks and blinks; face at \d+,\d+ \(\d+x\d+ px\)$/m);
+    expect(shown.stdout).not.toMatch(/object Object/);
   });
 
   it('creators add stores a custom creator that generate can use, and rm removes it', async () => {
@@ -79,9 +82,10 @@ describe('catalogs', () => {
     expect(new Set(voices.map((v) => v.gender))).toEqual(new Set(['female', 'male']));
   });
 
-  it('models lists the built-in still runner', async () => {
+  it('models lists the built-in still and talking runners', async () => {
     const models = JSON.parse((await ugc(['models', '--json'], { cwd: dir.path, env })).stdout) as { id: string; available: boolean }[];
     expect(models).toContainEqual(expect.objectContaining({ id: 'still', available: true }));
+    expect(models).toContainEqual(expect.objectContaining({ id: 'talking', available: true }));
   });
 });
 

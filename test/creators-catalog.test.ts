@@ -31,6 +31,7 @@ function loadCatalog(): unknown {
 }
 
 type Entry = Record<string, unknown>;
+type Box = { x: number; y: number; width: number; height: number };
 
 function entries(): Entry[] {
   const data = loadCatalog();
@@ -97,6 +98,26 @@ describe('stock creators catalog', () => {
       const file = join(CREATORS_DIR, image);
       expect(existsSync(file), `${image} exists`).toBe(true);
       expect(pngSize(readFileSync(file)), image).toEqual({ width: 1152, height: 2048 });
+    }
+  });
+
+  it('gives every creator a talking rig: every mouth shape and both lid states as PNGs the size of their box, inside the face', () => {
+    const shapes = ['closed', 'slight', 'open', 'wide', 'round', 'pucker', 'fv', 'l'];
+    for (const c of entries()) {
+      const rig = c.rig as { face: Box; mouth: Box & { shapes: Record<string, string> }; eyes: Box & { states: Record<string, string> } };
+      expect(Object.keys(rig.mouth.shapes).sort(), String(c.slug)).toEqual([...shapes].sort());
+      expect(Object.keys(rig.eyes.states).sort(), String(c.slug)).toEqual(['closed', 'half']);
+      const patches: [string, Box][] = [...Object.values(rig.mouth.shapes).map((f): [string, Box] => [f, rig.mouth]), ...Object.values(rig.eyes.states).map((f): [string, Box] => [f, rig.eyes])];
+      for (const [file, box] of patches) {
+        expect(pngSize(readFileSync(join(CREATORS_DIR, file))), file).toEqual({ width: box.width, height: box.height });
+        expect(box.x % 2 + box.y % 2 + box.width % 2 + box.height % 2, `${file} on even pixels`).toBe(0);
+      }
+      // The face box holds the mouth's and eyes' centres, and lies inside the picture.
+      const centre = (b: Box) => [b.x + b.width / 2, b.y + b.height / 2] as const;
+      for (const [x, y] of [centre(rig.mouth), centre(rig.eyes)]) {
+        expect(x > rig.face.x && x < rig.face.x + rig.face.width && y > rig.face.y && y < rig.face.y + rig.face.height, String(c.slug)).toBe(true);
+      }
+      expect(rig.face.x + rig.face.width <= 1152 && rig.face.y + rig.face.height <= 2048).toBe(true);
     }
   });
 

@@ -185,7 +185,8 @@ describe('ugc webhooks listen', () => {
     const port = receiver.port;
     await receiver.stop();
     const first = await startListener(target);
-    const generated = await ugc(['generate', '--script', 'Delivered after the restart.', '--creator', 'leo', '--captions', 'none', '--json'], { cwd: dir.path, env });
+    // The still runner keeps the render short: a longer one lets the first event use up its retries before the restart.
+    const generated = await ugc(['generate', '--script', 'Delivered after the restart.', '--creator', 'leo', '--model', 'still', '--captions', 'none', '--json'], { cwd: dir.path, env });
     expect(generated.code).toBe(0);
     for (let i = 0; i < 50 && first.lines.filter((l) => l.type === 'event').length < 2; i++) await sleep(100);
     first.child.kill('SIGKILL');

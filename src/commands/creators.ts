@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
+import type { FaceRig } from '../render/face-rig.js';
 import { UsageError } from '../core/errors.js';
 import { printJson, printLine, printTable } from '../core/present.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator } from '../render/creators.js';
@@ -42,8 +43,17 @@ export async function show(ctx: Context, id: string): Promise<number> {
   const remote = await remoteMethod(ctx, 'getCreator', 'creators show');
   const creator = remote ? await remote.provider.adapter.getCreator!(await remote.provider.client(ctx), id) : await findCreator(ctx.configDir, id);
   if (ctx.global.json) printJson(ctx, creator);
-  else for (const [key, value] of Object.entries(creator)) printLine(ctx, `${key.padEnd(13)}${Array.isArray(value) ? value.join(', ') : String(value)}`);
+  else for (const [key, value] of Object.entries(creator)) printLine(ctx, `${key.padEnd(13)}${showValue(key, value)}`);
   return 0;
+}
+
+function showValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ');
+  if (key === 'rig' && value && typeof value === 'object' && 'face' in value) {
+    const { x, y, width, height } = (value as FaceRig).face;
+    return `talks and blinks; face at ${x},${y} (${width}x${height} px)`;
+  }
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 export async function add(ctx: Context, imagePath: string, flags: { name: string }): Promise<number> {

@@ -10,6 +10,7 @@ import { HttpClient } from '../http/client.js';
 import { readErrorEnvelope } from './envelopes.js';
 import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
+import { note } from '../core/present.js';
 import type { GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
@@ -38,6 +39,7 @@ export const localProvider: Provider = {
     }
     await checkOutputWritable(options.outputPath);
     const inputs = await checkedInputs(ctx, request);
+    if (inputs.notice) note(ctx, inputs.notice);
     const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, out: options.outputPath } });
     await ctx.jobs.create(job);
     if (!options.wait) return await startDetachedRender(ctx, job);

@@ -58,14 +58,13 @@ export interface CompositionPlan {
  * it in another process and joined by `muxArgs`.
  */
 export function compositionArgs(plan: CompositionPlan): { args: string[]; filterGraph: string } {
-  const inputs = [...plan.clip.inputArgs];
-  // The image is converted to the encoder's pixel format once, before it is repeated, not on every frame.
-  const steps = [`[0:v]format=yuv420p,${plan.clip.filter}[creator]`];
+  const inputs = plan.clip.inputs.flat();
+  const steps = [`${plan.clip.filter}[creator]`];
   let last = 'creator';
   if (plan.card) {
     inputs.push('-i', plan.card.path);
     const { x, y, start, end } = plan.card;
-    steps.push(`[${last}][1:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
+    steps.push(`[${last}][${plan.clip.inputs.length}:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
     last = 'carded';
   }
   if (plan.assPath) {

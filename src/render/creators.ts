@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { UsageError } from '../core/errors.js';
 import { listJsonIds, readJsonFile } from '../core/json-files.js';
 import { TEMPLATES_DIR } from './assets.js';
+import { FaceRigSchema, resolveRigPaths, type FaceRig } from './face-rig.js';
 
 export const StockCreatorSchema = z.object({
   id: z.string(),
@@ -21,6 +22,8 @@ export const StockCreatorSchema = z.object({
   image: z.string(),
   defaultVoice: z.string(),
   licence: z.string().optional(),
+  /** Mouth and eye patches and the face box, made by scripts/make-creators.mjs. */
+  rig: FaceRigSchema,
 });
 
 export const CustomCreatorSchema = z.object({
@@ -74,6 +77,11 @@ export async function findCreator(configDir: string, idOrSlug: string): Promise<
 
 export function creatorImagePath(creator: Creator): string {
   return creator.isCustom ? creator.image : join(CREATORS_DIR, creator.image);
+}
+
+/** A stock creator's talking rig with absolute patch paths (custom creators' rigs come from face detection). */
+export function stockCreatorRig(creator: StockCreator): FaceRig {
+  return resolveRigPaths(creator.rig, CREATORS_DIR);
 }
 
 export function creatorVoice(creator: Creator): string {

@@ -2,7 +2,9 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { GenerateRequest } from '../core/request.js';
 import { UsageError } from '../core/errors.js';
-import { creatorImagePath, creatorVoice, findCreator } from './creators.js';
+import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
+import type { FaceRig } from './face-rig.js';
+import { photoRig } from './face-photo.js';
 import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { findVoice, type Voice } from './voices.js';
@@ -22,18 +24,35 @@ export interface RenderInputs {
   cta: string | null;
   size: FrameSize;
   minDurationSeconds: number | null;
+  /** `--model`, else `talking` when the creator has a face to animate, else `still`. */
   runner: string;
+  /** Mouth and eye patches and the face box; null for a photo in which no face was found. */
+  rig: FaceRig | null;
+  /** A line for stderr about a choice made for the user (e.g. no face found, so the picture stays still). */
+  notice: string | null;
 }
 
 export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string): Promise<RenderInputs> {
   let creatorImage: string;
   let voiceId = request.voice;
+  let rig: FaceRig | null = null;
+  let notice: string | null = null;
+  const wantsRig = !request.model || request.model === 'talking';
   if (request.image) {
     creatorImage = await checkMedia('--image', request.image, 'image', tools);
   } else {
     const creator = await findCreator(configDir, request.creator ?? 'mia');
     creatorImage = creatorImagePath(creator);
     voiceId ??= creatorVoice(creator);
+    if (!creator.isCustom && wantsRig) rig = stockCreatorRig(creator);
+  }
+  if (!rig && wantsRig) {
+    // The picture renders either way: a face is a bonus, so not finding one (or failing to look) is a notice.
+    rig = await photoRig(creatorImage, configDir, tools).catch((error: unknown) => {
+      notice = `Could not look for a face in ${creatorImage} (${error instanceof Error ? error.message : String(error)}): the picture is shown still.`;
+      return null;
+    });
+    notice ??= rig ? null : `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
   }
   const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
   const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');
@@ -52,7 +71,9 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     cta: request.cta,
     size: frameSize(request.aspect, request.resolution),
     minDurationSeconds: request.durationSeconds,
-    runner: request.model ?? 'still',
+    runner: request.model ?? (rig ? 'talking' : 'still'),
+    rig,
+    notice,
   };
 }
 

@@ -5,7 +5,8 @@ import { tempPathFor } from '../core/atomic-write.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
 import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
-import { framePlate } from './framing.js';
+import type { Box } from './face-rig.js';
+import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { durationOf, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
@@ -48,6 +49,8 @@ export interface RenderResult {
   thumbnailPath: string;
   durationSeconds: number;
   words: WordTiming[];
+  /** Where the creator's face is in the frame (null when none was found): for layout. */
+  faceBox: Box | null;
   committed: boolean;
 }
 
@@ -68,7 +71,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   try {
     report('voice', 0);
     // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal);
+    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig);
     const cardImage = prepareCardImage(inputs, tools, workDir, signal);
     plateReady.catch(() => undefined);
     cardImage.catch(() => undefined);
@@ -87,8 +90,10 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     // The audio track is measured, mixed and encoded in its own processes while the video encodes.
     const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);
+    const plate = await plateReady;
+    const faceBox = plate.rig ? plateBoxInFrame(plate.rig.face, inputs.size, plate) : null;
     const [clip, assPath, cardPath] = await Promise.all([
-      plateReady.then((plate) => runner.prepare({ plate, audioPath: voice.path, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal })),
+      runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
       writeCaptions(inputs, voice.words, endCard, workDir),
       cardImage,
     ]);
@@ -117,7 +122,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
     report('finish', 1);
-    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, durationSeconds, words: voice.words, committed };
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, durationSeconds, words: voice.words, faceBox, committed };
   } finally {
     await Promise.all([rm(workDir, { recursive: true, force: true }), rm(tempVideo, { force: true }), rm(tempThumb, { force: true })]);
   }

@@ -1,10 +1,11 @@
 import { UsageError } from '../../core/errors.js';
 import { stillRunner } from './still.js';
+import { talkingRunner } from './talking.js';
 import type { ModelRunner } from './types.js';
 
 export type { CreatorClip, ModelRunner, RunnerInput } from './types.js';
 
-const runners = new Map<string, ModelRunner>([[stillRunner.id, stillRunner]]);
+const runners = new Map<string, ModelRunner>([stillRunner, talkingRunner].map((r) => [r.id, r]));
 
 /** Lets a plug-in (e.g. a lip-sync model behind an HTTP server on a GPU box) add itself. */
 export function registerRunner(runner: ModelRunner): void {

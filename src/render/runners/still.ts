@@ -1,15 +1,20 @@
-import { driftCropFilter } from '../framing.js';
+import { frameCropFilter } from '../framing.js';
 import type { CreatorClip, ModelRunner, RunnerInput } from './types.js';
 
-/** The built-in runner: the framed creator photo with a slow camera drift. No model, no extra encode. */
+/** The image, converted to the encoder's pixel format once and then repeated: the cheapest stream there is. */
+export function stillPlateFilter(fps: number): string {
+  return `format=yuv420p,loop=loop=-1:size=1:start=0,setpts=N/${fps}/TB`;
+}
+
+/** The built-in runner: the framed creator photo, still. No model, no extra encode. */
 export const stillRunner: ModelRunner = {
   id: 'still',
-  description: 'Creator photo with gentle camera motion (built in, CPU only)',
+  description: 'Creator photo, still (built in, CPU only)',
   available: async () => true,
   async prepare(input: RunnerInput): Promise<CreatorClip> {
     return {
-      inputArgs: ['-i', input.plate.path],
-      filter: `loop=loop=-1:size=1:start=0,setpts=N/${input.fps}/TB,${driftCropFilter(input.size, input.plate)}`,
+      inputs: [['-i', input.plate.path]],
+      filter: `[0:v]${stillPlateFilter(input.fps)},${frameCropFilter(input.size, input.plate)}`,
     };
   },
 };

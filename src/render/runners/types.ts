@@ -1,12 +1,18 @@
 import type { FfmpegTools } from '../ffmpeg/locate.js';
+import type { Plate } from '../framing.js';
 import type { FrameSize, PhonemeTiming, WordTiming } from '../types.js';
 
 /** What a model runner gets: the creator's photo framed for the ad, the voice it must speak, the frame to fill. */
 export interface RunnerInput {
-  /** The creator photo already framed for the aspect (PNG), slightly larger than `size` so the camera can move. */
-  plate: { path: string; width: number; height: number };
-  /** The voice track (WAV), already placed on the ad's timeline (lead-in silence included). */
+  /**
+   * The creator photo already framed for the aspect (PNG), slightly larger than `size`; with its talking
+   * rig (mouth and eye patches framed the same way) when the creator has one.
+   */
+  plate: Plate;
+  /** The voice track (WAV) as spoken; it starts `voiceOffsetSeconds` into the ad. */
   audioPath: string;
+  voiceOffsetSeconds: number;
+  /** On the voice's own clock (add `voiceOffsetSeconds` for the ad's timeline). */
   words: WordTiming[];
   /** The voice's phonemes (empty when no timings are known), on the same clock as `words`. */
   phonemes: PhonemeTiming[];
@@ -20,13 +26,14 @@ export interface RunnerInput {
 }
 
 /**
- * The creator's clip as composition consumes it: the arguments of exactly one ffmpeg input, and a filter chain that
- * turns that input into a `size.width` x `size.height` stream at the ad's fps lasting the whole ad.
- * A still runner returns an image plus a motion filter (no intermediate encode); a lip-sync runner
- * returns the video it generated plus a scale/crop filter. Composition never knows which.
+ * The creator's clip as composition consumes it: the arguments of its ffmpeg inputs (one or more, each
+ * ending in `-i <path>`), and a filter graph that reads them as `[0:v]`, `[1:v]`… in that order and ends in
+ * one unlabelled output: a `size.width` x `size.height` yuv420p stream at the ad's fps lasting the whole ad.
+ * A still runner returns an image plus a crop; the talking runner adds streams of small patches laid over it;
+ * a lip-sync model runner returns the video it generated plus a scale/crop filter. Composition never knows which.
  */
 export interface CreatorClip {
-  inputArgs: string[];
+  inputs: string[][];
   filter: string;
 }
 
