@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { creatorImagePath, creatorVoice, findCreator } from './creators.js';
 import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
+import type { SubtitleFormat } from './subtitles.js';
 import { findVoice, type Voice } from './voices.js';
 import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './types.js';
 
@@ -12,7 +13,8 @@ import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './t
 export interface RenderInputs {
   script: string;
   creatorImage: string;
-  voice: Voice | null;
+  /** The voice that speaks the script; with `audio`, the voice the aligner speaks the script with to time the recording. */
+  voice: Voice;
   audio: string | null;
   aspect: Aspect;
   captions: CaptionStyle;
@@ -23,6 +25,8 @@ export interface RenderInputs {
   size: FrameSize;
   minDurationSeconds: number | null;
   runner: string;
+  /** A subtitle sidecar to write beside the video (`ad.mp4` → `ad.srt` / `ad.vtt`), or none. */
+  subtitles: SubtitleFormat | null;
 }
 
 export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string): Promise<RenderInputs> {
@@ -36,7 +40,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     voiceId ??= creatorVoice(creator);
   }
   const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
-  const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');
+  const voice = await findVoice(voiceId ?? 'en-us-female');
   const music = request.music ? await checkMedia('--music', request.music, 'audio', tools) : null;
   const productImage = request.productImage ? await checkMedia('--product-image', request.productImage, 'image', tools) : null;
   return {
@@ -53,6 +57,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     size: frameSize(request.aspect, request.resolution),
     minDurationSeconds: request.durationSeconds,
     runner: request.model ?? 'still',
+    subtitles: null,
   };
 }
 
