@@ -1,13 +1,20 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alignScriptToRecording, type Alignment } from '../src/render/align/index.js';
+import { checkRequest } from '../src/core/request.js';
+import { alignScriptToRecording, alignToReference, type Alignment } from '../src/render/align/index.js';
 import { warp } from '../src/render/align/dtw.js';
 import { RealFft } from '../src/render/align/features.js';
 import { findQuietRuns, restInPauses } from '../src/render/align/pauses.js';
+import { resolveRenderInputs } from '../src/render/inputs.js';
+import { renderAd } from '../src/render/pipeline.js';
+import { registerRunner, type RunnerInput } from '../src/render/runners/index.js';
+import { stillRunner } from '../src/render/runners/still.js';
 import { splitScriptWords } from '../src/render/timings.js';
+import { synthesizeSpeech } from '../src/render/tts.js';
 import { findVoice } from '../src/render/voices.js';
 import { CONDITIONS, makeVoiceover, shareWithin, type Condition, type Voiceover } from './speech/conditions.js';
-import { festivalMissing } from './speech/festival.js';
-import { tempDir, tools } from './support.js';
+import { festivalMissing, speakWithFestival } from './speech/festival.js';
+import { ffmpegStderr, tempDir, tools } from './support.js';
 
 describe('RealFft', () => {
   it('gives the power spectrum a plain DFT gives', () => {
@@ -92,6 +99,17 @@ describe('pauses', () => {
   });
 });
 
+describe('alignToReference', () => {
+  it('copes with a recording shorter than one analysis frame: all rest, words inside it', async () => {
+    const reference = await synthesizeSpeech({ text: 'Hello there.', voice: await findVoice('en-us-female') });
+    const result = alignToReference(reference, new Float32Array(100));
+    expect(result.durationSeconds).toBeCloseTo(100 / reference.sampleRate, 9);
+    expect(result.phonemes).toEqual([{ phoneme: '', start: 0, end: result.durationSeconds }]);
+    expect(result.words.map((w) => w.text)).toEqual(['Hello', 'there.']);
+    for (const w of result.words) expect(w.end).toBeLessThanOrEqual(result.durationSeconds);
+  });
+});
+
 // Ground truth from a voice that is not eSpeak. CI installs Festival (.ci/run); the skip is for machines without it.
 const missing = await festivalMissing();
 if (missing) console.warn(`SKIPPED: aligner accuracy tests: ${missing}`);
@@ -159,10 +177,48 @@ describe.skipIf(missing !== null)('alignScriptToRecording on Festival voiceovers
     expect(firstWord?.start).toBeGreaterThan(0.1);
   });
 
+  it('a short line in a long, mostly silent recording: the mouth rests in the silence, the words land on the line', async () => {
+    const spoken = await speakWithFestival('Try it today, you will love it.', join(dir.path, 'short.wav'));
+    const padded = join(dir.path, 'short-padded.wav');
+    await ffmpegStderr(['-y', '-i', spoken.path, '-af', 'adelay=6000,apad=pad_len=192000', padded]);
+    const result = await alignScriptToRecording({ script: 'Try it today, you will love it.', audioPath: padded, voice: await findVoice('en-us-female'), tools: await tools() });
+    expect(result.durationSeconds).toBeGreaterThan(12);
+    const truth = spoken.words.map((w) => ({ ...w, start: w.start + 6, end: w.end + 6 }));
+    expect(shareWithin(result.words.map((w) => w.start), truth)).toBeGreaterThanOrEqual(0.9);
+    const talking = result.phonemes.filter((p) => p.phoneme !== '');
+    expect(Math.min(...talking.map((p) => p.start))).toBeGreaterThan((truth[0]?.start ?? 0) - 0.15);
+    expect(Math.max(...talking.map((p) => p.end))).toBeLessThan((truth.at(-1)?.end ?? 0) + 0.15);
+  });
+
   it('a skipped word: the words after it still align', async () => {
     const { voiceover, alignment } = await aligned('skipped word');
     const skipped = voiceover.truth.indexOf(null);
     const after = voiceover.truth.map((w, i) => (i > skipped + 1 ? w : null));
     expect(shareWithin(alignment.words.map((w) => w.start), after)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('renderAd with a supplied voiceover hands the runner the recording’s phonemes: speech where the speaker talks, rest in the pause', async () => {
+    const { voiceover } = await aligned('pause');
+    let seen: RunnerInput | undefined;
+    registerRunner({
+      ...stillRunner,
+      id: 'test-phoneme-probe',
+      prepare: (input) => {
+        seen = input;
+        return stillRunner.prepare(input);
+      },
+    });
+    const request = checkRequest({ script: voiceover.script, creator: 'leo', audio: voiceover.path, resolution: '720p', captions: 'none' });
+    const inputs = { ...(await resolveRenderInputs(request, await tools(), join(dir.path, 'config'))), runner: 'test-phoneme-probe' };
+    await renderAd(inputs, { tools: await tools(), outputPath: join(dir.path, 'probe.mp4'), thumbnailPath: join(dir.path, 'probe.jpg'), signal: new AbortController().signal });
+    const pause = voiceover.pause as { start: number; end: number };
+    const phonemes = seen?.phonemes ?? [];
+    const spoken = phonemes.filter((p) => p.phoneme !== '');
+    expect(spoken.length).toBeGreaterThan(100);
+    expect(spoken.filter((p) => p.end > pause.start && p.start < pause.end)).toEqual([]);
+    // Speech on both sides of the pause, as the speaker said it.
+    expect(spoken.some((p) => p.start > pause.start - 1 && p.end <= pause.start)).toBe(true);
+    expect(spoken.some((p) => p.start >= pause.end && p.start < pause.end + 1)).toBe(true);
+    expect(seen?.words.map((w) => w.text)).toEqual(splitScriptWords(voiceover.script).map((w) => w.text));
   });
 });

@@ -19,7 +19,7 @@ export function findQuietRuns(energyDb: Float32Array, minFrames: number): FrameR
   if (energyDb.length === 0) return [];
   const sorted = Float32Array.from(energyDb).sort();
   const floor = Math.max(-100, sorted[Math.floor(sorted.length * 0.05)] ?? -100);
-  const speech = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
+  const speech = sorted[Math.floor(sorted.length * 0.98)] ?? 0;
   if (speech - floor < 12) return [];
   const threshold = Math.max(floor + 0.3 * (speech - floor), speech - 50);
   const runs: FrameRun[] = [];
