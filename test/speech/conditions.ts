@@ -65,7 +65,7 @@ export async function makeVoiceover(condition: Condition, dir: string, ffmpegPat
       return { path: speech.path, script, durationSeconds: speech.durationSeconds, truth: truthFor(script, speech.words, identity) };
     }
     case 'noise': {
-      // Pink noise about 20 dB under the speech: a fan or street in the background.
+      // Pink noise about 17 dB under the speech (mean levels): a fan or a street in the background.
       const speech = await plain();
       const path = file('noisy');
       await ffmpeg(ffmpegPath, ['-i', speech.path, '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.04:seed=7', '-filter_complex', '[0:a][1:a]amix=inputs=2:duration=first,volume=2', path]);

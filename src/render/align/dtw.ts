@@ -7,8 +7,6 @@
 export interface Warp {
   /** For each frame i of `a`, the first frame of `b` the path pairs with it. */
   first: Int32Array;
-  /** For each frame i of `a`, the last frame of `b` the path pairs with it. */
-  last: Int32Array;
 }
 
 /**
@@ -67,17 +65,15 @@ export function warp(a: Float32Array, n: number, b: Float32Array, m: number, dim
   }
 
   const first = new Int32Array(n).fill(m);
-  const last = new Int32Array(n).fill(-1);
   let i = n - 1;
   let j = m - 1;
   for (;;) {
     if (j < (first[i] ?? m)) first[i] = j;
-    if (j > (last[i] ?? -1)) last[i] = j;
     const from = step[(offset[i] ?? 0) + j - (lo[i] ?? 0)];
     if (from === 1) [i, j] = [i - 1, j - 1];
     else if (from === 2) i -= 1;
     else if (from === 3) j -= 1;
     else break;
   }
-  return { first, last };
+  return { first };
 }

@@ -58,7 +58,7 @@ export function alignToReference(reference: TimedSpeech, recording: Float32Array
   const ref = prepare(extractFeatures(refSamples, sampleRate));
   const rec = prepare(extractFeatures(recording, sampleRate));
   if (ref.rows.length === 0 || rec.rows.length === 0) {
-    // Too short to analyse: a fraction of a 10 ms frame. Everything is one pause.
+    // Shorter than one analysis window (23 ms): nothing to hear, so all of it is a rest.
     return { words: reference.words.map((w) => ({ text: w.text, start: 0, end: durationSeconds })), phonemes: durationSeconds > 0 ? [{ phoneme: '', start: 0, end: durationSeconds }] : [], durationSeconds };
   }
 
