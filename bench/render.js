@@ -13,7 +13,7 @@ const BIN = new URL('../bin/ugc.js', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PHOTO = new URL('../test/fixtures/astronaut.jpg', import.meta.url).pathname;
-const SCRIPT =
+export const SCRIPT =
   'Okay, I need to tell you about this serum because it honestly changed my skin. ' +
   'I was breaking out every single week, and nothing I tried was working. ' +
   'A friend recommended this, and within ten days my skin was calmer, brighter and so much smoother. ' +

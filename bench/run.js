@@ -1,4 +1,5 @@
-// npm run bench: every benchmark in turn (or one: `node bench/run.js http|render|batch`); figures go to bench/results/.
+// npm run bench: every benchmark in turn (or one: `node bench/run.js http|render|batch|align`); figures go to bench/results/.
+import { benchAlign } from './align.js';
 import { benchBatch } from './batch.js';
 import { benchHttp } from './http.js';
 import { benchRender } from './render.js';
@@ -7,3 +8,4 @@ const only = process.argv[2];
 if (!only || only === 'http') await benchHttp();
 if (!only || only === 'render') await benchRender();
 if (!only || only === 'batch') await benchBatch();
+if (!only || only === 'align') await benchAlign();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignWords, estimateWordTimings, splitScriptWords, textForSpeech, type SpeechEvent } from '../src/render/timings.js';
+import { alignWords, splitScriptWords, textForSpeech, type SpeechEvent } from '../src/render/timings.js';
 import type { WordTiming } from '../src/render/types.js';
 
 const word = (textPosition: number, ms: number): SpeechEvent => ({ type: 'word', text_position: textPosition, audio_position: ms });
@@ -133,24 +133,5 @@ describe('alignWords', () => {
 
   it('returns nothing for no words', () => {
     expect(alignWords([], [word(1, 0)], 1)).toEqual([]);
-  });
-});
-
-describe('estimateWordTimings', () => {
-  it('covers the speech range, in order, with gaps after punctuation', () => {
-    const timings = estimateWordTimings('Okay, this is wild. Seriously! Try it 🔥', 0.5, 6);
-    expect(timings.map((t) => t.text)).toEqual(['Okay,', 'this', 'is', 'wild.', 'Seriously!', 'Try', 'it']);
-    expect(timings[0]?.start).toBe(0.5);
-    expect(timings.at(-1)?.end).toBe(6);
-    expectWellFormed(timings, 0.5, 6);
-    const gapAfter = (i: number) => (timings[i + 1]?.start ?? 0) - (timings[i]?.end ?? 0);
-    expect(gapAfter(3)).toBeGreaterThan(gapAfter(0));
-    expect(gapAfter(0)).toBeGreaterThan(0);
-    expect(gapAfter(1)).toBeCloseTo(0);
-  });
-
-  it('handles an empty script and rejects an empty range', () => {
-    expect(estimateWordTimings('  😍 ', 0, 1)).toEqual([]);
-    expect(() => estimateWordTimings('hi', 2, 2)).toThrow(RangeError);
   });
 });

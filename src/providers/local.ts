@@ -15,6 +15,7 @@ import type { GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
 import { warmUpSpeech } from '../render/tts.js';
 import type { Provider, SubmitOptions } from './types.js';
 
@@ -68,8 +69,9 @@ export const localProvider: Provider = {
 
 /** Renders a stored job in this process, keeping its record current. Used by `generate` and the background worker. */
 async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs> {
-  // Loading the speech engine overlaps the file checks (which run in ffprobe processes).
-  if (!request.audio) warmUpSpeech();
+  // Loading the speech engine overlaps the file checks (which run in ffprobe processes); a supplied
+  // voiceover needs it too, to time the recording against.
+  warmUpSpeech();
   return resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir);
 }
 
@@ -173,7 +175,8 @@ async function startDetachedRender(ctx: Context, job: Job): Promise<Job> {
 async function removeTempFilesOf(outputPath: string, pid: number): Promise<void> {
   const dir = dirname(outputPath);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const prefixes = [outputPath, thumbnailPathFor(outputPath)].map((p) => `.${basename(p)}.${pid}.`);
+  const sidecars = SUBTITLE_FORMATS.map((format) => subtitlesPathFor(outputPath, format));
+  const prefixes = [outputPath, thumbnailPathFor(outputPath), ...sidecars].map((p) => `.${basename(p)}.${pid}.`);
   await Promise.all(names.filter((n) => n.endsWith('.tmp') && prefixes.some((p) => n.startsWith(p))).map((n) => rm(join(dir, n), { force: true })));
 }
 

@@ -7,6 +7,7 @@ import type { FaceRig } from './face-rig.js';
 import { photoRig } from './face-photo.js';
 import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
+import type { SubtitleFormat } from './subtitles.js';
 import { findVoice, type Voice } from './voices.js';
 import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './types.js';
 
@@ -14,7 +15,8 @@ import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './t
 export interface RenderInputs {
   script: string;
   creatorImage: string;
-  voice: Voice | null;
+  /** The voice that speaks the script; with `audio`, the voice the aligner speaks the script with to time the recording. */
+  voice: Voice;
   audio: string | null;
   aspect: Aspect;
   captions: CaptionStyle;
@@ -30,6 +32,8 @@ export interface RenderInputs {
   rig: FaceRig | null;
   /** A line for stderr about a choice made for the user (e.g. no face found, so the picture stays still). */
   notice: string | null;
+  /** A subtitle sidecar to write beside the video (`ad.mp4` → `ad.srt` / `ad.vtt`), or none. */
+  subtitles: SubtitleFormat | null;
 }
 
 export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string): Promise<RenderInputs> {
@@ -55,7 +59,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     notice ??= rig ? null : `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
   }
   const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
-  const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');
+  const voice = await findVoice(voiceId ?? 'en-us-female');
   const music = request.music ? await checkMedia('--music', request.music, 'audio', tools) : null;
   const productImage = request.productImage ? await checkMedia('--product-image', request.productImage, 'image', tools) : null;
   return {
@@ -74,6 +78,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     runner: request.model ?? (rig ? 'talking' : 'still'),
     rig,
     notice,
+    subtitles: null,
   };
 }
 

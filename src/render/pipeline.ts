@@ -2,22 +2,22 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
+import { alignScriptToRecording } from './align/index.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
 import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
-import { durationOf, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 import type { RenderInputs } from './inputs.js';
 import { getRunner } from './runners/index.js';
-import { estimateWordTimings, textForSpeech } from './timings.js';
+import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
 import type { PhonemeTiming, WordTiming } from './types.js';
 
 /** Silence before the first word, and after the last one (before the end card, if any). */
-const LEAD_IN = 0.3;
+export const LEAD_IN = 0.3;
 const TAIL = 0.6;
 const END_CARD = 2.5;
 
@@ -47,6 +47,8 @@ export interface RenderOptions {
 export interface RenderResult {
   outputPath: string;
   thumbnailPath: string;
+  /** The subtitle sidecar beside the video, when `inputs.subtitles` asked for one. */
+  subtitlesPath: string | null;
   durationSeconds: number;
   words: WordTiming[];
   /** Where the creator's face is in the frame (null when none was found): for layout. */
@@ -68,6 +70,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   const workDir = await mkdtemp(join(tmpdir(), 'ugc-render-'));
   const tempVideo = tempPathFor(options.outputPath);
   const tempThumb = tempPathFor(options.thumbnailPath);
+  const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;
   try {
     report('voice', 0);
     // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
@@ -115,16 +118,20 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
       runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal }),
     ]);
 
+    if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, onAdTimeline(voice.words)));
+
     signal.throwIfAborted();
     const publish = async () => {
       await rename(tempVideo, options.outputPath);
       await rename(tempThumb, options.thumbnailPath);
+      if (sidecar) await rename(sidecar.temp, sidecar.path);
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
     report('finish', 1);
-    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, durationSeconds, words: voice.words, faceBox, committed };
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, committed };
   } finally {
-    await Promise.all([rm(workDir, { recursive: true, force: true }), rm(tempVideo, { force: true }), rm(tempThumb, { force: true })]);
+    const temps = [tempVideo, tempThumb, ...(sidecar ? [sidecar.temp] : [])];
+    await Promise.all([rm(workDir, { recursive: true, force: true }), ...temps.map((path) => rm(path, { force: true }))]);
   }
 }
 
@@ -137,11 +144,10 @@ interface PreparedVoice {
 
 async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<PreparedVoice> {
   if (inputs.audio) {
-    const info = await probe(tools.ffprobe.path, inputs.audio);
-    const durationSeconds = info ? durationOf(info, 'audio') : 0;
-    return { path: inputs.audio, durationSeconds, words: estimateWordTimings(textForSpeech(inputs.script), 0, durationSeconds), phonemes: [] };
+    // The recording's own timings: captions and lips follow the speaker, and rest where the speaker pauses.
+    const aligned = await alignScriptToRecording({ script: inputs.script, audioPath: inputs.audio, voice: inputs.voice, tools, signal });
+    return { path: inputs.audio, durationSeconds: aligned.durationSeconds, words: aligned.words, phonemes: aligned.phonemes };
   }
-  if (!inputs.voice) throw new Error('a voice or an audio file is required');
   const speech = await synthesizeSpeech({ text: inputs.script, voice: inputs.voice, signal });
   const path = join(workDir, 'voice.wav');
   await writeWav(path, speech.samples, speech.sampleRate);
@@ -150,10 +156,20 @@ async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: s
 
 async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard: { productName?: string; cta?: string; start: number; end: number } | null, workDir: string): Promise<string | null> {
   if (inputs.captions === 'none' && !endCard) return null;
-  const shifted = words.map((w) => ({ ...w, start: w.start + LEAD_IN, end: w.end + LEAD_IN }));
   const path = join(workDir, 'captions.ass');
-  await writeFile(path, buildAssScript({ words: shifted, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, endCard: endCard ?? undefined }));
+  await writeFile(path, buildAssScript({ words: onAdTimeline(words), style: inputs.captions, size: inputs.size, aspect: inputs.aspect, endCard: endCard ?? undefined }));
   return path;
+}
+
+/** The subtitle file beside the video, and the temp file it is written to until published with the video. */
+function subtitlesSidecar(videoPath: string, format: SubtitleFormat): { format: SubtitleFormat; path: string; temp: string } {
+  const path = subtitlesPathFor(videoPath, format);
+  return { format, path, temp: tempPathFor(path) };
+}
+
+/** Voice timings moved to where the voice sits in the ad (after the lead-in). */
+function onAdTimeline(words: WordTiming[]): WordTiming[] {
+  return words.map((w) => ({ ...w, start: w.start + LEAD_IN, end: w.end + LEAD_IN }));
 }
 
 async function prepareCardImage(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string | null> {

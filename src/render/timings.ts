@@ -185,29 +185,3 @@ function fillGaps(words: ScriptWord[], starts: (number | undefined)[], finalEnd:
     i = j;
   }
 }
-
-/**
- * Timings for a user-supplied voiceover, where no word events exist: words spread over
- * [speechStart, speechEnd] by length, with a short gap after clause and sentence punctuation.
- */
-export function estimateWordTimings(script: string, speechStart: number, speechEnd: number): WordTiming[] {
-  const words = splitScriptWords(script);
-  if (words.length === 0) return [];
-  if (!(speechStart >= 0 && speechEnd > speechStart)) {
-    throw new RangeError(`estimateWordTimings needs 0 <= start < end, got ${speechStart}..${speechEnd}`);
-  }
-  const gapAfter = words.map((w, i) => {
-    if (i === words.length - 1) return 0;
-    if (/[.!?…]["'”’)\]]*$/u.test(w.text)) return 4;
-    return /[,;:]["'”’)\]]*$/u.test(w.text) ? 2 : 0;
-  });
-  const weight = words.reduce((sum, w, i) => sum + charCount(w) + (gapAfter[i] ?? 0), 0);
-  const unit = (speechEnd - speechStart) / weight;
-  let time = speechStart;
-  return words.map((word, i) => {
-    const start = time;
-    const end = i === words.length - 1 ? speechEnd : start + charCount(word) * unit;
-    time = end + (gapAfter[i] ?? 0) * unit;
-    return { text: word.text, start, end };
-  });
-}
