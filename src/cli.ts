@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { Context, GlobalOptions, Streams } from './core/context.js';
+import type { Context, GlobalOptions, World } from './core/context.js';
 import { ExitCode } from './core/errors.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export interface World extends Streams {
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
+export type { World } from './core/context.js';
 
 // `never[]` accepts handlers of any argument list; commander supplies the arguments at run time.
 type Handler = (ctx: Context, ...args: never[]) => Promise<number | void>;
@@ -20,9 +17,7 @@ const lazy =
   async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const { createContext } = await import('./core/context.js');
-    const { configDirFrom } = await import('./core/config-dir.js');
-    const global = command.optsWithGlobals() as GlobalOptions;
-    const ctx = createContext(world, world.env, world.cwd, configDirFrom(world.env, world.cwd), global);
+    const ctx = createContext(world, command.optsWithGlobals() as GlobalOptions);
     const { default: handler } = await load();
     program.setOptionValue('__exitCode', (await (handler as (ctx: Context, ...rest: unknown[]) => Promise<number | void>)(ctx, ...args.slice(0, -1))) ?? ExitCode.Ok);
   };

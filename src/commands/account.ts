@@ -2,7 +2,7 @@ import type { Context } from '../core/context.js';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import { removeKey, saveKey } from '../core/credentials.js';
 import { printJson, printLine } from '../core/present.js';
-import { profileName, updateProfile } from '../core/settings.js';
+import { profileName, updateProfile } from '../core/profiles.js';
 import { currentProvider } from '../providers/index.js';
 import { RemoteProvider } from '../providers/remote.js';
 

@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { checkOutputWritable } from '../core/output-path.js';
 import { printJson, printLine, printTable } from '../core/present.js';
-import { resolveProviderName } from '../core/settings.js';
+import { resolveProviderName } from '../core/profiles.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
 import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
 import { concurrencyFor, estimateJobs, planBatch } from '../batch/plan.js';

@@ -44,7 +44,7 @@ export default async function doctor(ctx: Context): Promise<number> {
     capabilities,
     tts,
     configDir,
-    keys: { UGC_API_KEY: Boolean(ctx.env.UGC_API_KEY) },
+    keys: { UGC_API_KEY: Boolean(ctx.settings.apiKey) },
     problems,
   };
   if (ctx.global.json) printJson(ctx, report);

@@ -3,7 +3,7 @@ import type { Context } from '../core/context.js';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { printJson, printTable } from '../core/present.js';
-import { resolveProviderName } from '../core/settings.js';
+import { resolveProviderName } from '../core/profiles.js';
 import { EventLog } from '../webhooks/event-log.js';
 import { createForwarder, eventPrinter, listen, recordAndForward } from '../webhooks/listener.js';
 import { buildPayload, eventNames, samplePayload } from '../webhooks/payloads.js';

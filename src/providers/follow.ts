@@ -31,8 +31,7 @@ export interface FollowOptions {
  * watchers do not poll in step), then makes sure its video is at `outputPath` with a thumbnail beside it.
  */
 export async function follow(ctx: Context, provider: Provider, job: Job, options: FollowOptions): Promise<Job> {
-  const fromEnv = Number(ctx.env.UGC_POLL_INTERVAL);
-  const interval = options.intervalSeconds ?? (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds);
+  const interval = options.intervalSeconds ?? ctx.settings.pollIntervalSeconds ?? provider.pollIntervalSeconds;
   const deadline = options.timeoutSeconds ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
   let last = '';
   for (;;) {

@@ -1,7 +1,7 @@
 import type { Context } from '../core/context.js';
 import { UgcError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
-import { resolveProviderName } from '../core/settings.js';
+import { resolveProviderName } from '../core/profiles.js';
 import type { Adapter } from './adapter.js';
 import type { Provider } from './types.js';
 

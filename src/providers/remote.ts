@@ -5,7 +5,7 @@ import { newJob, type Job } from '../core/job.js';
 import { readKey } from '../core/credentials.js';
 import { webhookSecret } from '../core/webhook-secrets.js';
 import type { GenerateRequest } from '../core/request.js';
-import { profileName, resolveBaseUrl } from '../core/settings.js';
+import { profileName, resolveBaseUrl } from '../core/profiles.js';
 import { HttpClient } from '../http/client.js';
 import type { Adapter, RemoteJob } from './adapter.js';
 import type { Provider, SubmitOptions } from './types.js';
@@ -27,7 +27,7 @@ export class RemoteProvider implements Provider {
 
   /** The key: UGC_API_KEY wins over the stored profile's key. */
   async key(ctx: Context): Promise<{ key: string; source: KeySource }> {
-    if (ctx.env.UGC_API_KEY) return { key: ctx.env.UGC_API_KEY, source: 'environment' };
+    if (ctx.settings.apiKey) return { key: ctx.settings.apiKey, source: 'environment' };
     const stored = await readKey(ctx.configDir, profileName(ctx), this.name);
     if (stored) return { key: stored, source: 'profile' };
     throw new UgcError(`no API key for ${this.name}`, { exitCode: ExitCode.Auth, code: 'no_api_key', hint: `Run \`ugc login --provider ${this.name}\`, or set UGC_API_KEY.` });

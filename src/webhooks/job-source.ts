@@ -71,8 +71,7 @@ export class JobEventSource {
   private async refresh(job: Job): Promise<Job> {
     try {
       const provider = await getProvider(job.provider);
-      const fromEnv = Number(this.ctx.env.UGC_POLL_INTERVAL);
-      const interval = (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds) * 1000;
+      const interval = (this.ctx.settings.pollIntervalSeconds ?? provider.pollIntervalSeconds) * 1000;
       this.nextPoll.set(job.id, Date.now() + interval * (0.9 + Math.random() * 0.2));
       return await provider.refresh(this.ctx, job);
     } catch (error) {

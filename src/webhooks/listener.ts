@@ -37,10 +37,9 @@ export function eventPrinter(ctx: Context) {
 
 /** The forwarder every webhooks command uses: signs each attempt with the provider's secret and scheme, prints each result. */
 export function createForwarder(ctx: Context, log: EventLog, print: ReturnType<typeof eventPrinter>): Forwarder {
-  const backoff = Number(ctx.env.UGC_WEBHOOK_BACKOFF_MS);
   return new Forwarder({
     log,
-    backoffMs: backoff > 0 ? backoff : undefined,
+    backoffMs: ctx.settings.webhookBackoffMs ?? undefined,
     sign: async (event) => schemeFor(event.provider).sign(await webhookSecret(ctx.configDir, event.provider), event.body, { id: event.id, timestamp: Math.floor(Date.now() / 1000) }),
     onAttempt: (event, target, status, error) => print.forward(event, target, status, error),
   });
