@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
 import { isTerminal, newJobId } from '../core/job.js';
 import { resolveOutputPath } from '../core/output-path.js';
 import { describeJob, printJson, printLine } from '../core/present.js';
@@ -37,43 +35,8 @@ export interface GenerateFlags {
 
 /** Flags → the unified request: files resolved against the working directory, numbers parsed, params split. */
 export async function requestFromFlags(ctx: Context, flags: GenerateFlags): Promise<GenerateRequest> {
-  if (flags.script && flags.scriptFile) throw new UsageError('pass either --script or --script-file, not both');
-  let script = flags.script;
-  if (flags.scriptFile) {
-    script = await readFile(resolve(ctx.cwd, flags.scriptFile), 'utf8').catch(() => {
-      throw new UsageError(`--script-file: cannot read ${flags.scriptFile}`);
-    });
-  }
-  // Remote providers take some media as URLs; those pass through, local paths become absolute.
-  const path = (p: string | undefined) => (p ? (/^https?:\/\//i.test(p) ? p : resolve(ctx.cwd, p)) : null);
-  const params: Record<string, string> = {};
-  for (const pair of flags.param ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--param must be key=value (got "${pair}")`);
-    params[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  const duration = flags.duration === undefined ? null : Number(flags.duration);
-  if (duration !== null && !Number.isFinite(duration)) throw new UsageError(`--duration must be a number of seconds (got "${flags.duration}")`);
-  return checkRequest({
-    script: script ?? '',
-    creator: flags.creator ?? null,
-    image: path(flags.image),
-    voice: flags.voice ?? null,
-    audio: path(flags.audio),
-    aspect: flags.aspect as GenerateRequest['aspect'] | undefined,
-    captions: flags.captions as GenerateRequest['captions'] | undefined,
-    music: path(flags.music),
-    productName: flags.productName ?? null,
-    productImage: path(flags.productImage),
-    cta: flags.cta ?? null,
-    prompt: flags.prompt ?? null,
-    model: flags.model ?? null,
-    durationSeconds: duration,
-    resolution: flags.resolution as GenerateRequest['resolution'] | undefined,
-    params,
-    webhookUrl: flags.webhookUrl ?? null,
-    idempotencyKey: flags.idempotencyKey ?? null,
-  });
+  const { scriptFile, duration, param, ...rest } = flags;
+  return checkRequest({ ...rest, scriptFile, durationSeconds: duration, params: param }, { cwd: ctx.cwd });
 }
 
 export default async function generate(ctx: Context, flags: GenerateFlags): Promise<number> {

@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { GenerateRequest } from '../core/request.js';
-import { UsageError } from '../core/errors.js';
+import { InputError, type GenerateRequest, type MediaField } from '../core/request.js';
 import { creatorImagePath, creatorVoice, findCreator } from './creators.js';
 import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
@@ -29,16 +28,16 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
   let creatorImage: string;
   let voiceId = request.voice;
   if (request.image) {
-    creatorImage = await checkMedia('--image', request.image, 'image', tools);
+    creatorImage = await checkMedia('image', request.image, 'image', tools);
   } else {
     const creator = await findCreator(configDir, request.creator ?? 'mia');
     creatorImage = creatorImagePath(creator);
     voiceId ??= creatorVoice(creator);
   }
-  const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
+  const audio = request.audio ? await checkMedia('audio', request.audio, 'audio', tools) : null;
   const voice = audio ? null : await findVoice(voiceId ?? 'en-us-female');
-  const music = request.music ? await checkMedia('--music', request.music, 'audio', tools) : null;
-  const productImage = request.productImage ? await checkMedia('--product-image', request.productImage, 'image', tools) : null;
+  const music = request.music ? await checkMedia('music', request.music, 'audio', tools) : null;
+  const productImage = request.productImage ? await checkMedia('productImage', request.productImage, 'image', tools) : null;
   return {
     script: request.script,
     creatorImage,
@@ -63,21 +62,24 @@ export function frameSize(aspect: Aspect, resolution: '720p' | '1080p'): FrameSi
   return { width: even(full.width), height: even(full.height) };
 }
 
-/** A readable regular file that ffprobe recognises as a still image, or as something with an audio stream. */
-async function checkMedia(flag: string, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+/**
+ * A readable regular file that ffprobe recognises as a still image, or as something with an audio stream:
+ * checked by content, not by name. Every provider checks its files with this before anything is spent.
+ */
+export async function checkMedia(field: MediaField, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
   const info = await stat(path).catch(() => null);
-  if (!info) throw new UsageError(`${flag}: no such file ${path}`);
-  if (!info.isFile()) throw new UsageError(`${flag}: ${path} is not a file`);
+  if (!info) throw new InputError({ field, message: `{}: no such file ${path}` });
+  if (!info.isFile()) throw new InputError({ field, message: `{}: ${path} is not a file` });
   try {
     await access(path, constants.R_OK);
   } catch {
-    throw new UsageError(`${flag}: cannot read ${path} (permission denied)`);
+    throw new InputError({ field, message: `{}: cannot read ${path} (permission denied)` });
   }
   const result = await probe(tools.ffprobe.path, path);
   const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
   if (!ok) {
     const expected = kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)';
-    throw new UsageError(`${flag}: ${path} is not ${expected}`);
+    throw new InputError({ field, message: `{}: ${path} is not ${expected}` });
   }
   return path;
 }
