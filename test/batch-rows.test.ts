@@ -131,8 +131,9 @@ describe('matrix rows and keys', () => {
     expect(changed.jobs[1]?.key).toBe(first.jobs[1]?.key);
     const renamed = await load('stable.csv', text.replace('ad,', 'ad-x,'));
     expect(renamed.jobs[0]?.key).not.toBe(first.jobs[0]?.key);
-    const other = validateRows(await parseRowsFile(join(dir.path, 'stable.csv')), { cwd: dir.path, defaults: { provider: 'vidgen' } });
-    expect(other.jobs[0]?.provider).toBe('vidgen');
+    // Another provider whose rules these rows meet (a script and a creator); vidgen's would refuse them (no image, no audio).
+    const other = validateRows(await parseRowsFile(join(dir.path, 'stable.csv')), { cwd: dir.path, defaults: { provider: 'ultimatecreator' } });
+    expect(other.jobs[0]?.provider).toBe('ultimatecreator');
     expect(other.jobs[0]?.key).not.toBe(first.jobs[0]?.key);
   });
 });

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute, relative, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { PROVIDERS, type ProviderName } from '../core/job.js';
+import type { ProviderName } from '../core/job.js';
 import {
   columnOf, describeIssue, InputError, isUrl, parseRequest, REQUEST_FIELDS, SCRIPT_FILE,
   type FieldSpec, type GenerateRequest, type InputField, type RawRequest, type RequestField,
 } from '../core/request.js';
+import { DEFAULT_PROVIDER, getProvider, providerNames } from '../providers/registry.js';
 
 /** One row as read from the rows file, before any validation. */
 export interface RawRow {
@@ -260,14 +261,16 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
     const providerValue = present('provider');
     const providerText = providerValue === undefined || providerValue === null ? null : String(providerValue).trim();
     let provider: ProviderName | null = null;
-    if (providerText && !(PROVIDERS as readonly string[]).includes(providerText)) add('provider', `unknown provider "${providerText}" (one of ${PROVIDERS.join(', ')})`);
-    else provider = providerText as ProviderName | null;
+    if (providerText && !providerNames().includes(providerText)) add('provider', `unknown provider "${providerText}" (one of ${providerNames().join(', ')})`);
+    else provider = providerText;
+    // The provider's rules (what it requires, refuses, takes only as URLs) are checked with the row itself.
+    const rulesOf = getProvider(provider ?? DEFAULT_PROVIDER);
 
     for (const { values: combo, combination } of expand(MATRIX_COLUMNS, present)) {
       const suffix = Object.values(combination).map(slug).join('-');
       const input: RawRequest = {};
       for (const [column, field] of FIELD_OF_COLUMN) input[field] = combo[column] ?? present(column);
-      const { request, issues } = parseRequest(input, { cwd: options.cwd });
+      const { request, issues } = parseRequest(input, { cwd: options.cwd, rules: rulesOf.jobs?.inputs, provider: rulesOf.name });
       for (const issue of issues) add(columnOf(issue.field), describeIssue(issue, 'column'));
       if (request.idempotencyKey && suffix) request.idempotencyKey = `${request.idempotencyKey}-${suffix}`;
       candidates.push({ raw, name: [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-'), provider, combination, request });

@@ -257,6 +257,8 @@ export interface InputRules {
   readonly urlOnly?: readonly MediaField[];
   /** Media it takes only as local files (uploaded from this machine). */
   readonly pathOnly?: readonly MediaField[];
+  /** What to do about a missing or refused field (e.g. where to list creator ids). */
+  readonly hints?: Partial<Record<RequestField, string>>;
 }
 
 /** What most providers need: a script. */
@@ -274,10 +276,10 @@ function ruleIssues(request: GenerateRequest, rules: InputRules, provider: strin
     if (fields.some((f) => given(request, f) || skip.has(f))) continue;
     const [first] = fields as [RequestField];
     if (first === 'script') issues.push({ field: 'script', message: 'the script is empty', hint: 'Pass {script} "<text>" or {scriptFile} <path>.' });
-    else issues.push({ field: first, message: `${provider} needs ${fields.map((f) => `{${f}}`).join(' or ')}` });
+    else issues.push({ field: first, message: `${provider} needs ${fields.map((f) => `{${f}}`).join(' or ')}`, hint: rules.hints?.[first] });
   }
   for (const [field, why] of Object.entries(rules.unsupported ?? {}) as [RequestField, string][]) {
-    if (given(request, field)) issues.push({ field, message: `${provider} does not take {}: ${why}` });
+    if (given(request, field)) issues.push({ field, message: `${provider} does not take {}: ${why}`, hint: rules.hints?.[field] });
   }
   for (const field of rules.urlOnly ?? []) {
     const value = request[field];
@@ -287,6 +289,12 @@ function ruleIssues(request: GenerateRequest, rules: InputRules, provider: strin
     if (isUrl(request[field])) issues.push({ field, message: `${provider} uploads {} from this machine: pass a file path, not a URL` });
   }
   return issues;
+}
+
+/** The first way `request` breaks `provider`'s rules, as an InputError; for callers that did not parse with them. */
+export function checkRules(request: GenerateRequest, rules: InputRules, provider: string): void {
+  const [issue] = ruleIssues(request, rules, provider, new Set());
+  if (issue) throw new InputError(issue);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,24 +62,24 @@ export function frameSize(aspect: Aspect, resolution: '720p' | '1080p'): FrameSi
   return { width: even(full.width), height: even(full.height) };
 }
 
-/**
- * A readable regular file that ffprobe recognises as a still image, or as something with an audio stream:
- * checked by content, not by name. Every provider checks its files with this before anything is spent.
- */
-export async function checkMedia(field: MediaField, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+/** A readable regular file whose content (ffprobe) is a still image, or has an audio stream; else the problem. */
+export async function mediaProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string | null> {
   const info = await stat(path).catch(() => null);
-  if (!info) throw new InputError({ field, message: `{}: no such file ${path}` });
-  if (!info.isFile()) throw new InputError({ field, message: `{}: ${path} is not a file` });
+  if (!info) return `no such file ${path}`;
+  if (!info.isFile()) return `${path} is not a file`;
   try {
     await access(path, constants.R_OK);
   } catch {
-    throw new InputError({ field, message: `{}: cannot read ${path} (permission denied)` });
+    return `cannot read ${path} (permission denied)`;
   }
   const result = await probe(tools.ffprobe.path, path);
   const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
-  if (!ok) {
-    const expected = kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)';
-    throw new InputError({ field, message: `{}: ${path} is not ${expected}` });
-  }
+  return ok ? null : `${path} is not ${kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)'}`;
+}
+
+/** A request's media file, checked by content, not by name (every provider checks its files with this before anything is spent). */
+export async function checkMedia(field: MediaField, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+  const problem = await mediaProblem(path, kind, tools);
+  if (problem) throw new InputError({ field, message: `{}: ${problem}` });
   return path;
 }

@@ -7,8 +7,8 @@ import { Forwarder, type ForwardResult } from './forwarder.js';
 import { JobEventSource } from './job-source.js';
 import { buildPayload, eventsForChange, jobFingerprint } from './payloads.js';
 import { startReceiver } from './receiver.js';
-import { webhookSecret } from '../core/webhook-secrets.js';
-import { schemeFor } from './signing.js';
+import { providerNames, getProvider } from '../providers/registry.js';
+import { schemeFor, webhookSecret } from './signing.js';
 
 export interface ListenOptions {
   targets: string[];
@@ -96,6 +96,7 @@ export async function listen(ctx: Context, options: ListenOptions): Promise<void
       ? null
       : await startReceiver({
           port: options.port,
+          providers: providerNames().filter((name) => getProvider(name).webhooks),
           verify: async (provider: ProviderName, body, headers) => schemeFor(provider).verify(await webhookSecret(ctx.configDir, provider), body, headers).id,
           accept: async (delivery) => {
             const id = `in_${delivery.provider}_${delivery.deliveryId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
