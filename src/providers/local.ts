@@ -8,7 +8,7 @@ import { thumbnailPathFor } from '../core/output-path.js';
 import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
 import { findVoice, listVoices, type Voice } from '../render/voices.js';
-import type { CatalogItem, ProviderDefinition } from './definition.js';
+import type { ProviderDefinition } from './definition.js';
 import { statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
@@ -84,16 +84,16 @@ const local: ProviderDefinition = {
   estimate: async () => ({ credits: 0 }),
 
   creators: {
-    list: async (ctx, { include }) => (await listCreators(ctx.configDir, include)) as unknown as CatalogItem[],
-    get: async (ctx, id) => (await findCreator(ctx.configDir, id)) as unknown as CatalogItem,
-    add: async (ctx, path, name) => (await addCustomCreator(ctx.configDir, path, name)) as unknown as CatalogItem,
+    list: (ctx, { include }) => listCreators(ctx.configDir, include),
+    get: (ctx, id) => findCreator(ctx.configDir, id),
+    add: (ctx, path, name) => addCustomCreator(ctx.configDir, path, name),
     remove: (ctx, id) => removeCustomCreator(ctx.configDir, id),
-    table: { head: ['ID', 'SLUG', 'NAME', 'GENDER', 'AGE', 'SETTING', 'STYLE', 'VOICE'], row: (item) => creatorRow(item as unknown as Creator) },
+    table: { head: ['ID', 'SLUG', 'NAME', 'GENDER', 'AGE', 'SETTING', 'STYLE', 'VOICE'], row: (item) => creatorRow(item as Creator) },
   },
   voices: {
-    list: async () => (await listVoices()) as unknown as CatalogItem[],
-    get: async (_ctx, id) => (await findVoice(id)) as unknown as CatalogItem,
-    table: { head: ['ID', 'NAME', 'LANGUAGE', 'GENDER', 'DESCRIPTION'], row: (item) => voiceRow(item as unknown as Voice) },
+    list: () => listVoices(),
+    get: (_ctx, id) => findVoice(id),
+    table: { head: ['ID', 'NAME', 'LANGUAGE', 'GENDER', 'DESCRIPTION'], row: (item) => voiceRow(item as Voice) },
   },
   // The model runners that animate the creator.
   models: {
