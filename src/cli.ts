@@ -31,27 +31,38 @@ function buildProgram(world: World, setExitCode: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => world.stdout.write(s), writeErr: (s) => world.stderr.write(s) })
     .exitOverride();
   globalOptions(program);
-  addCommands(program, COMMANDS, (command, spec) => declare(command, spec, world, setExitCode));
+  const declared = new WeakSet<Command>();
+  addCommands(program, COMMANDS, (command, spec) => {
+    if (declared.has(command)) return;
+    declared.add(command);
+    declare(command, spec, world, setExitCode);
+  });
   return program;
 }
 
 /**
- * Adds each entry as a command named and summarised; its declaration is loaded and applied just before
+ * Adds each entry as a command, named and summarised; its declaration is loaded and applied just before
  * it parses its own arguments (commander's preSubcommand hook), so only the command that runs is loaded.
+ * A group (`creators`) declares all its subcommands when it is entered, so its help shows their arguments.
  */
 function addCommands(parent: Command, entries: readonly CommandEntry[], apply: (command: Command, spec: CommandSpec) => void): void {
-  const loaders = new Map<string, NonNullable<CommandEntry['load']>>();
+  const pending = new Map<string, { command: Command; entry: CommandEntry }>();
   for (const entry of entries) {
     const command = parent.command(entry.name, { isDefault: entry.isDefault, hidden: entry.hidden }).description(entry.summary);
-    if (entry.load) loaders.set(entry.name, entry.load);
+    pending.set(entry.name, { command, entry });
     if (entry.subcommands) addCommands(command, entry.subcommands, apply);
   }
-  parent.hook('preSubcommand', async (_parent, command) => {
-    const load = loaders.get(command.name());
-    if (!load) return;
-    loaders.delete(command.name());
-    apply(command, await load());
-  });
+  const declare = async (name: string) => {
+    const found = pending.get(name);
+    if (!found) return;
+    pending.delete(name);
+    if (found.entry.load) apply(found.command, await found.entry.load());
+    for (const sub of found.entry.subcommands ?? []) {
+      const subcommand = found.command.commands.find((c) => c.name() === sub.name);
+      if (sub.load && subcommand) apply(subcommand, await sub.load());
+    }
+  };
+  parent.hook('preSubcommand', (_parent, command) => declare(command.name()));
 }
 
 const examples = (lines: readonly string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
