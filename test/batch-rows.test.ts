@@ -1,8 +1,9 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatRowErrors, parseCsv, parseRowsFile, validateRows, type RawRow } from '../src/batch/rows.js';
+import { formatRowErrors, parseCsv, parseRowsFile, rowErrorFor, validateRows, type RawRow } from '../src/batch/rows.js';
 import { UsageError } from '../src/core/errors.js';
+import { InputError } from '../src/core/request.js';
 import { tempDir } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -131,8 +132,9 @@ describe('matrix rows and keys', () => {
     expect(changed.jobs[1]?.key).toBe(first.jobs[1]?.key);
     const renamed = await load('stable.csv', text.replace('ad,', 'ad-x,'));
     expect(renamed.jobs[0]?.key).not.toBe(first.jobs[0]?.key);
-    const other = validateRows(await parseRowsFile(join(dir.path, 'stable.csv')), { cwd: dir.path, defaults: { provider: 'vidgen' } });
-    expect(other.jobs[0]?.provider).toBe('vidgen');
+    // Another provider whose rules these rows meet (a script and a creator); vidgen's would refuse them (no image, no audio).
+    const other = validateRows(await parseRowsFile(join(dir.path, 'stable.csv')), { cwd: dir.path, defaults: { provider: 'ultimatecreator' } });
+    expect(other.jobs[0]?.provider).toBe('ultimatecreator');
     expect(other.jobs[0]?.key).not.toBe(first.jobs[0]?.key);
   });
 });
@@ -234,3 +236,31 @@ describe('validation', () => {
     expect(jobs.some((j) => j.request.script.includes('\n'))).toBe(true);
   });
 });
+
+describe('errors name their field from the issue, in column names', () => {
+  it('checks each row against its provider\'s rules, each problem at its own column', async () => {
+    await write('media/face.png', 'png');
+    const rows: RawRow[] = [
+      { row: 1, fields: { provider: 'vidgen', image: 'media/face.png' } },
+      { row: 2, fields: { provider: 'ugen', script: 'Hi.', 'product-name': 'Acme', 'product-image': 'media/face.png' } },
+      { row: 3, fields: { provider: 'unrealugc', script: 'Hi.', 'product-name': 'Acme', creator: 'mia', audio: 'media/face.png' } },
+      { row: 4, fields: { provider: 'vidgen', image: 'media/face.png', audio: 'media/face.png' } },
+    ];
+    const { jobs, errors } = validateRows(rows, { cwd: dir.path });
+    expect(errors).toEqual([
+      { row: 1, field: 'audio', message: 'vidgen needs audio' },
+      { row: 2, field: 'product-image', message: 'ugen takes product-image as a public URL (https://…), not a file' },
+      { row: 3, field: 'audio', message: 'unrealugc does not take audio: it voices the script itself (pick a voice with voice)' },
+    ]);
+    // vidgen takes a photo and a voiceover, and no script.
+    expect(jobs.map((j) => [j.row, j.request.script])).toEqual([[4, '']]);
+  });
+
+  it('a provider\'s own check reports the field of its issue, not a field guessed from its words', () => {
+    const job = { row: 7, line: 8 };
+    expect(rowErrorFor(job, new InputError({ field: 'creator', message: 'unknown creator "zed" (see {voice} too)' }))).toEqual({ row: 7, line: 8, field: 'creator', message: 'unknown creator "zed" (see voice too)' });
+    expect(rowErrorFor(job, new InputError({ field: 'durationSeconds', message: '{} must be a number of seconds between 1 and 600' }))).toMatchObject({ field: 'duration', message: 'must be a number of seconds between 1 and 600' });
+    expect(rowErrorFor(job, new Error('--image is mentioned but this is not an input error'))).toMatchObject({ field: 'row' });
+  });
+});
+

@@ -46,6 +46,16 @@ describe('ugc batch (local renders)', () => {
     expect(await stat(join(dir.path, 'out-bad')).catch(() => null)).toBeNull();
   });
 
+  it('checks every row with its provider before anything is rendered: an unknown creator or a file that is not audio names its column', async () => {
+    await writeFile(join(dir.path, 'notes.txt'), 'not a voiceover');
+    await writeFile(join(dir.path, 'checked.csv'), 'name,script,creator,audio\nfine,"Fine row.",mia,\nzed,"Who?",zed,\nvo,"My own voice.",ava,notes.txt\n');
+    const result = await ugc(['batch', 'checked.csv', '--out', 'out-checked'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/row 2, creator: unknown creator "zed"/);
+    expect(result.stderr).toMatch(/row 3, audio: .*notes\.txt is not an audio file/);
+    expect(await stat(join(dir.path, 'out-checked')).catch(() => null)).toBeNull();
+  });
+
   it('a batch killed mid-way and run again ends with every row done, finished rows not redone', async () => {
     await writeFile(join(dir.path, 'resume.csv'), 'name,script,creator,captions\nr1,"First of three.",mia,none\nr2,"Second of three.",leo,none\nr3,"Third of three.",ava,none\n');
     const child = execa(process.execPath, [BIN, 'batch', 'resume.csv', '--out', 'out-resume', '--concurrency', '1'], { cwd: dir.path, env: { ...env, CI: 'true' }, reject: false });

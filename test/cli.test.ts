@@ -1,6 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import estimate from '../src/commands/estimate.js';
+import generate from '../src/commands/generate.js';
+import { COMMANDS } from '../src/commands/index.js';
+import watch from '../src/commands/watch.js';
+import { REQUEST_FIELDS } from '../src/core/request.js';
 import { makeTone, tempDir, ugc, ugcProcess } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -19,11 +24,62 @@ describe('global behaviour', () => {
     expect(result).toMatchObject({ code: 0, stdout: pkg.version });
   });
 
-  it('every command has help with examples', async () => {
-    for (const command of ['generate', 'status', 'watch', 'cancel', 'jobs', 'creators', 'voices', 'models', 'doctor']) {
-      const result = await ugc([command, '--help'], { cwd: dir.path, env });
-      expect(result.code).toBe(0);
-      if (!['creators', 'voices'].includes(command)) expect(result.stdout).toMatch(/Examples:\n\s+\$ ugc /);
+  it('every command has help with examples, and shows the global flags in it', async () => {
+    const leaves = COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? [[c.name], ...c.subcommands.map((s) => [c.name, s.name])] : [[c.name]]));
+    expect(leaves.length).toBeGreaterThanOrEqual(26);
+    for (const command of leaves) {
+      const result = await ugc([...command, '--help'], { cwd: dir.path, env });
+      expect(result.code, command.join(' ')).toBe(0);
+      const group = COMMANDS.find((c) => c.name === command[0])?.subcommands && command.length === 1;
+      if (group) continue; // a group's help lists its subcommands
+      expect(result.stdout, command.join(' ')).toMatch(/Examples:\n\s+\$ ugc /);
+      expect(result.stdout, command.join(' ')).toMatch(/Global Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);
+    }
+  });
+
+  it('offers only the flags that apply: estimate has the request flags but no --out, --webhook-url or --idempotency-key', async () => {
+    const flagsOf = async (command: string) => {
+      const help = (await ugc([command, '--help'], { cwd: dir.path, env })).stdout;
+      return new Set([...help.slice(0, help.indexOf('Global Options:')).matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
+    };
+    const generate = await flagsOf('generate');
+    const estimate = await flagsOf('estimate');
+    for (const spec of Object.values(REQUEST_FIELDS)) {
+      expect(generate.has(spec.flag), spec.flag).toBe(true);
+      expect(estimate.has(spec.flag), spec.flag).toBe(!('submitOnly' in spec));
+    }
+    for (const flag of ['out', 'no-wait', 'webhook-url', 'idempotency-key']) expect(estimate.has(flag), flag).toBe(false);
+    const submitOnly = Object.values(REQUEST_FIELDS).filter((spec) => 'submitOnly' in spec).map((spec) => spec.flag);
+    expect([...generate].filter((f) => !estimate.has(f)).sort()).toEqual(['no-wait', 'out', ...submitOnly].sort());
+  });
+
+  it('derives each handler\'s input type from its declared flags (checked by the type checker)', () => {
+    type GenerateInput = Parameters<typeof generate.run>[1];
+    type EstimateInput = Parameters<typeof estimate.run>[1];
+    type WatchInput = Parameters<typeof watch.run>[1];
+    expectTypeOf<GenerateInput['durationSeconds']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<GenerateInput['params']>().toEqualTypeOf<string[]>();
+    expectTypeOf<GenerateInput['wait']>().toEqualTypeOf<boolean>();
+    expectTypeOf<GenerateInput['out']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<EstimateInput>().not.toHaveProperty('out');
+    expectTypeOf<EstimateInput>().not.toHaveProperty('webhookUrl');
+    expectTypeOf<WatchInput['id']>().toEqualTypeOf<string>();
+    expectTypeOf<WatchInput['interval']>().toEqualTypeOf<number | undefined>();
+    expect(Object.keys(generate.flags ?? {})).toContain('durationSeconds');
+  });
+
+  it('reads numeric and choice flags where they are declared: a bad value is one usage error naming the flag', async () => {
+    for (const [args, message] of [
+      [['jobs', '--limit', 'abc'], /--limit must be a positive whole number \(got "abc"\)/],
+      [['jobs', '--status', 'done'], /--status must be one of queued, processing, completed, failed, cancelled/],
+      [['webhooks', 'events', '--limit', '0'], /--limit must be a positive whole number/],
+      [['watch', 'job_x', '--interval', '-1'], /--interval must be a positive number of seconds/],
+      [['creators', '--include', 'all'], /--include must be one of stock, custom/],
+    ] as const) {
+      const result = await ugc([...args], { cwd: dir.path, env });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
 

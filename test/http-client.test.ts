@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, type HttpClientOptions } from '../src/http/client.js';
 import { ProviderError } from '../src/http/errors.js';
-import { cursorPages, numberedPages } from '../src/http/paginate.js';
+import { cursorPages } from '../src/http/paginate.js';
 import { readErrorEnvelope } from '../src/providers/envelopes.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -138,19 +138,5 @@ describe('pagination', () => {
     const items: number[] = [];
     for await (const item of cursorPages((cursor) => Promise.resolve(pages[cursor ?? 'start'] as { items: number[]; next: string | null }))) items.push(item);
     expect(items).toEqual([1, 2, 3, 4]);
-  });
-
-  it('walks numbered pages to the last one, and stops early when the caller does', async () => {
-    const fetchPage = (page: number) => Promise.resolve({ items: page <= 3 ? [page * 10, page * 10 + 1] : [], totalPages: 3 });
-    const all: number[] = [];
-    for await (const item of numberedPages(fetchPage)) all.push(item);
-    expect(all).toEqual([10, 11, 20, 21, 30, 31]);
-    // Breaking out of the loop stops fetching.
-    const first: number[] = [];
-    for await (const item of numberedPages(fetchPage)) {
-      first.push(item);
-      if (first.length === 3) break;
-    }
-    expect(first).toEqual([10, 11, 20]);
   });
 });

@@ -196,6 +196,53 @@ describe('provider-specific behaviour', () => {
     }
   });
 
+  it('vidgen: a photo and a voiceover are enough, with no script, as its document says', async () => {
+    const emulator = await startVidgenEmulator({ jobDurationMs: 300 });
+    const dir = await tempDir();
+    try {
+      const { image, audio } = await media(dir.path);
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey, UGC_POLL_INTERVAL: '0.1' };
+      const out = join(dir.path, 'talking.mp4');
+      const result = await ugc(['generate', '--provider', 'vidgen', '--base-url', emulator.url, '--image', image, '--audio', audio, '--json', '--out', out], { cwd: dir.path, env });
+      expect(result.stderr).not.toMatch(/error/);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout) as Job).toMatchObject({ provider: 'vidgen', status: 'completed', request: { script: '' }, output: { path: out } });
+      expect(emulator.stats.jobsCreated).toBe(1);
+      // Without the voiceover it says what vidgen needs, before anything is sent.
+      const missing = await ugc(['generate', '--provider', 'vidgen', '--base-url', emulator.url, '--image', image], { cwd: dir.path, env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/vidgen needs --audio/);
+      expect(emulator.stats.jobsCreated).toBe(1);
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
+  // Every provider that uploads local files checks them by content first: nothing is uploaded, no job is made.
+  it.each([
+    { provider: 'vidgen', what: 'a text file named .png as --image', start: () => startVidgenEmulator(), upload: 'POST /api/jobs', args: (fake: string, audio: string) => ['--image', fake, '--audio', audio] },
+    { provider: 'vidgen', what: 'a PNG as --audio', start: () => startVidgenEmulator(), upload: 'POST /api/jobs', args: (_fake: string, _audio: string, image: string) => ['--image', image, '--audio', image] },
+    { provider: 'unrealugc', what: 'a text file named .png as --image', start: () => startUnrealUgcEmulator(), upload: 'POST /api/v1/uploads/avatar', args: (fake: string) => ['--script', 'A photo that is not one.', '--image', fake, '--product-name', 'Acme'] },
+  ])('$provider: $what is refused before anything is uploaded', async ({ provider, start, upload, args }) => {
+    const emulator = await start();
+    const dir = await tempDir();
+    try {
+      const { image, audio } = await media(dir.path);
+      const fake = join(dir.path, 'not-really.png');
+      await writeFile(fake, 'this is text, not a PNG');
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey };
+      const result = await ugc(['generate', '--provider', provider, '--base-url', emulator.url, ...args(fake, audio, image)], { cwd: dir.path, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: --(image|audio): .* is not an? (image|audio file)/);
+      expect(emulator.stats.byRoute[upload] ?? 0).toBe(0);
+      expect(emulator.stats.jobsCreated).toBe(0);
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
   it('vidgen: whoami checks the server\'s health and the key', async () => {
     const emulator = await startVidgenEmulator();
     const dir = await tempDir();

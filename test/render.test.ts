@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
 import { firstStream, probe } from '../src/render/ffmpeg/probe.js';
-import { differingPixels, ffmpegStderr, grayFrame, loudness, makeTone, tempDir, tools, ugc } from './support.js';
+import { differingPixels, ffmpegStderr, grayFrame, loudness, makeTone, rgbFrame, tempDir, tools, ugc } from './support.js';
 
 const SCRIPT = 'Glow serum changed my skin in one week. Honestly, try it today!';
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -15,11 +15,38 @@ beforeAll(async () => {
 });
 afterAll(() => dir.cleanup());
 
-async function generate(args: string[]): Promise<Job> {
-  const result = await ugc(['generate', '--script', SCRIPT, '--json', ...args], { cwd: dir.path, env });
+async function generate(args: string[], script = SCRIPT): Promise<Job> {
+  const result = await ugc(['generate', '--script', script, '--json', ...args], { cwd: dir.path, env });
   expect(result.stderr).not.toMatch(/error/i);
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as Job;
+}
+
+/** The pixels of a rectangle of an RGB frame that are within `tolerance` of `colour` on every channel. */
+function pixelsNear(frame: Buffer, width: number, box: { x: number; y: number; w: number; h: number }, colour: [number, number, number], tolerance = 40): number {
+  let count = 0;
+  for (let y = box.y; y < box.y + box.h; y++) {
+    for (let x = box.x; x < box.x + box.w; x++) {
+      const i = (y * width + x) * 3;
+      if (colour.every((c, k) => Math.abs((frame[i + k] ?? 0) - c) <= tolerance)) count++;
+    }
+  }
+  return count;
+}
+
+/** Mean brightness and mean difference between horizontal neighbours (sharpness) of a rectangle of a gray frame. */
+function texture(frame: Buffer, width: number, box: { x: number; y: number; w: number; h: number }): { mean: number; gradient: number } {
+  let sum = 0;
+  let gradient = 0;
+  for (let y = box.y; y < box.y + box.h; y++) {
+    for (let x = box.x; x < box.x + box.w - 1; x++) {
+      const v = frame[y * width + x] ?? 0;
+      sum += v;
+      gradient += Math.abs(v - (frame[y * width + x + 1] ?? 0));
+    }
+  }
+  const n = box.h * (box.w - 1);
+  return { mean: sum / n, gradient: gradient / n };
 }
 
 /** Top-level MP4 boxes in file order: with +faststart, moov comes before mdat. */
@@ -69,22 +96,44 @@ describe('generate renders an upload-ready ad', () => {
   });
 
   it('16:9 at 1920x1080 with a portrait creator fitted over a blurred copy', async () => {
-    await expectUploadReady(await generate(['--creator', 'leo', '--aspect', '16:9', '--captions', 'clean']), 1920, 1080);
+    const job = await generate(['--creator', 'leo', '--aspect', '16:9', '--captions', 'clean']);
+    await expectUploadReady(job, 1920, 1080);
+    // Left and right of the portrait: the same picture, blurred and darkened — not black bars, not sharp.
+    const frame = await grayFrame(job.output.path as string, 0.2, 1920, 1080);
+    const side = texture(frame, 1920, { x: 20, y: 100, w: 300, h: 700 });
+    const centre = texture(frame, 1920, { x: 810, y: 100, w: 300, h: 700 });
+    expect(side.mean).toBeGreaterThan(15);
+    expect(side.gradient).toBeGreaterThan(0);
+    expect(side.gradient).toBeLessThan(centre.gradient / 2);
   });
 
   it('1:1 at 1080x1080 with a product card and an end card', async () => {
     const product = join(dir.path, 'product.png');
-    const { ffmpeg } = await tools();
     await ffmpegStderr(['-f', 'lavfi', '-i', 'color=c=0xee5533:s=600x800', '-frames:v', '1', product]);
     expect((await stat(product)).size).toBeGreaterThan(0);
-    expect(ffmpeg.path).toBeTruthy();
-    const job = await generate(['--creator', 'ava', '--aspect', '1:1', '--product-image', product, '--product-name', 'Glow Serum', '--cta', 'Shop now']);
+    const job = await generate(['--creator', 'ava', '--aspect', '1:1', '--captions', 'none', '--product-image', product, '--product-name', 'Glow Serum', '--cta', 'Shop now']);
     await expectUploadReady(job, 1080, 1080);
+    const file = job.output.path as string;
+    const duration = job.output.durationSeconds as number;
+    // The card (top left, clear of the captions) shows the product while the creator talks, and is gone before.
+    const card = { x: 65, y: 65, w: 367, h: 367 };
+    const orange: [number, number, number] = [0xee, 0x55, 0x33];
+    expect(pixelsNear(await rgbFrame(file, duration * 0.35, 1080, 1080), 1080, card, orange)).toBeGreaterThan(card.w * card.h * 0.3);
+    expect(pixelsNear(await rgbFrame(file, 0.1, 1080, 1080), 1080, card, orange)).toBeLessThan(card.w * card.h * 0.02);
+    // The end card (product name and call to action, centred) is on screen at the end and not at the start.
+    const band = { x: 100, y: 378, w: 880, h: 324 };
+    const white: [number, number, number] = [255, 255, 255];
+    const atEnd = pixelsNear(await rgbFrame(file, duration - 0.4, 1080, 1080), 1080, band, white, 30);
+    const atStart = pixelsNear(await rgbFrame(file, 0.1, 1080, 1080), 1080, band, white, 30);
+    expect(atEnd - atStart).toBeGreaterThan(3000);
   });
 
   it('leaves no temp files beside the output', async () => {
-    const names = await readdir(join(dir.path, 'ugc-out'));
+    const job = await generate(['--creator', 'mia', '--captions', 'none', '--resolution', '720p', '--out', 'clean/ad.mp4'], 'Nothing left behind.');
+    expect(job.status).toBe('completed');
+    const names = await readdir(join(dir.path, 'clean'));
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(names.sort()).toEqual(['ad.jpg', 'ad.mp4']);
   });
 });
 

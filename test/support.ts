@@ -65,6 +65,13 @@ export async function grayFrame(file: string, atSeconds: number, width: number, 
   return Buffer.from(result.stdout);
 }
 
+/** One decoded frame as 8-bit RGB pixels (3 bytes each). */
+export async function rgbFrame(file: string, atSeconds: number, width: number, height: number): Promise<Buffer> {
+  const { ffmpeg } = await tools();
+  const result = await execa(ffmpeg.path, ['-v', 'error', '-ss', String(atSeconds), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-'], { encoding: 'buffer' });
+  return Buffer.from(result.stdout);
+}
+
 export function differingPixels(a: Buffer, b: Buffer, threshold = 24): number {
   let count = 0;
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (Math.abs((a[i] ?? 0) - (b[i] ?? 0)) > threshold) count++;

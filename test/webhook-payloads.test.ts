@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
-import { newJob, PROVIDERS, type Job, type JobStatus, type ProviderName } from '../src/core/job.js';
+import { newJob, type Job, type JobStatus, type ProviderName } from '../src/core/job.js';
+import { providerNames } from '../src/providers/registry.js';
 import {
   buildPayload,
-  eventForJob,
   eventKind,
   eventNames,
   eventsForChange,
@@ -13,6 +13,7 @@ import {
   sampleJob,
 } from '../src/webhooks/payloads.js';
 
+const PROVIDERS = providerNames();
 const T = 1_760_000_000; // 2025-10-09T08:53:20Z
 const META = { eventId: 'evt_test', timestamp: T };
 
@@ -112,26 +113,26 @@ describe('events for job changes', () => {
     expect(run(provider, cancelled)).toEqual(['job.failed']);
   });
 
-  it('eventForJob: one event per status change, none after the end', () => {
+  it('one event per status change, none after the end (the last event of each change, from the previous fingerprint)', () => {
     const at = (provider: ProviderName, status: JobStatus, progress = 0) => jobOf(provider, { status, progress });
-    expect(eventForJob(at('unrealugc', 'queued'), null)).toBe('video.created');
-    expect(eventForJob(at('local', 'processing', 5), null)).toBe('video.created');
-    expect(eventForJob(at('local', 'processing', 50), 'queued')).toBeNull();
-    expect(eventForJob(at('local', 'completed', 100), 'processing')).toBe('video.completed');
-    expect(eventForJob(at('local', 'completed', 100), null)).toBe('video.completed');
-    expect(eventForJob(at('local', 'completed', 100), 'completed')).toBeNull();
-    expect(eventForJob(at('local', 'failed'), 'completed')).toBeNull();
-    expect(eventForJob(at('apex', 'queued'), null)).toBeNull();
-    expect(eventForJob(at('apex', 'cancelled'), 'queued')).toBe('job.failed');
-    expect(eventForJob(at('vidgen', 'failed'), 'processing')).toBe('job.failed');
-    expect(eventForJob(at('ugen', 'processing', 50), 'queued')).toBeNull();
-    expect(eventForJob(at('ultimatecreator', 'processing', 10), 'queued')).toBeNull();
-    expect(eventForJob(at('ultimatecreator', 'processing', 30), 'queued')).toBe('video.job.progress');
-    expect(eventForJob(at('ultimatecreator', 'processing', 30), 'processing', 10)).toBe('video.job.progress');
-    expect(eventForJob(at('ultimatecreator', 'processing', 45), 'processing', 30)).toBeNull();
-    expect(eventForJob(at('ultimatecreator', 'processing', 45), 'processing')).toBeNull(); // no previous progress: no crossing told
-    expect(eventForJob(at('ultimatecreator', 'processing', 99), 'processing', 74)).toBe('video.job.progress');
-    expect(eventForJob(at('ultimatecreator', 'cancelled'), 'processing')).toBe('video.job.failed');
+    const last = (job: Job, previous: string | null) => eventsForChange(job, previous).at(-1) ?? null;
+    expect(last(at('unrealugc', 'queued'), null)).toBe('video.created');
+    expect(last(at('local', 'processing', 5), null)).toBe('video.created');
+    expect(last(at('local', 'processing', 50), 'queued')).toBeNull();
+    expect(last(at('local', 'completed', 100), 'processing')).toBe('video.completed');
+    expect(last(at('local', 'completed', 100), null)).toBe('video.completed');
+    expect(last(at('local', 'completed', 100), 'completed')).toBeNull();
+    expect(last(at('local', 'failed'), 'completed')).toBeNull();
+    expect(last(at('apex', 'queued'), null)).toBeNull();
+    expect(last(at('apex', 'cancelled'), 'queued')).toBe('job.failed');
+    expect(last(at('vidgen', 'failed'), 'processing')).toBe('job.failed');
+    expect(last(at('ugen', 'processing', 50), 'queued')).toBeNull();
+    expect(last(at('ultimatecreator', 'processing', 10), 'queued')).toBeNull();
+    expect(last(at('ultimatecreator', 'processing', 30), 'queued')).toBe('video.job.progress');
+    expect(last(at('ultimatecreator', 'processing', 30), 'processing:0')).toBe('video.job.progress');
+    expect(last(at('ultimatecreator', 'processing', 45), 'processing:25')).toBeNull();
+    expect(last(at('ultimatecreator', 'processing', 99), 'processing:50')).toBe('video.job.progress');
+    expect(last(at('ultimatecreator', 'cancelled'), 'processing:50')).toBe('video.job.failed');
   });
 });
 

@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
-import { PROVIDERS, type ProviderName } from '../src/core/job.js';
 import { eventNames, samplePayload } from '../src/webhooks/payloads.js';
-import { webhookSecret } from '../src/core/webhook-secrets.js';
 import {
   checkSecret,
   deliveryId,
@@ -18,9 +16,14 @@ import {
   signWebhook,
   TOLERANCE_SECONDS,
   verifyWebhook,
+  webhookSecret,
   WebhookVerificationError,
   type SignedHeaders,
 } from '../src/webhooks/signing.js';
+
+/** The built-in providers, each with the check its own document gives a handler. */
+const PROVIDERS = ['local', 'unrealugc', 'ultimatecreator', 'ugen', 'apex', 'vidgen'] as const;
+type ProviderName = (typeof PROVIDERS)[number];
 
 const hexSecret = () => randomBytes(32).toString('hex');
 const whsec = (size = 32) => `whsec_${randomBytes(size).toString('base64')}`;

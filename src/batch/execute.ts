@@ -3,7 +3,8 @@ import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, newJobId, type Job, type ProviderName } from '../core/job.js';
 import { follow } from '../providers/follow.js';
-import { getProvider } from '../providers/index.js';
+import type { JobsPart } from '../providers/definition.js';
+import { getProvider, requirePart } from '../providers/registry.js';
 import type { Manifest } from './manifest.js';
 import type { BatchJob } from './rows.js';
 
@@ -65,18 +66,20 @@ export async function executeJob(ctx: Context, job: BatchJob, options: ExecuteOp
     return result({ status: 'failed', jobId: entry.jobId, error: entry.error?.message ?? 'failed in an earlier run', skipped: true });
   }
 
-  const adapter = await getProvider(provider);
+  const definition = getProvider(provider);
   try {
-    let current = entry?.state === 'submitted' && entry.jobId ? await reattach(ctx, entry.jobId, provider) : null;
+    const jobs = requirePart(definition, 'jobs', 'batch');
+    let current = entry?.state === 'submitted' && entry.jobId ? await reattach(ctx, entry.jobId, jobs) : null;
     if (!current) {
       const jobId = newJobId();
       await options.manifest.update(job.key, { state: 'submitted', jobId, provider, error: null });
-      // Local renders are redone after a crash (nothing was paid); remote submissions carry the row's key.
-      const request = provider === 'local' ? { ...job.request, idempotencyKey: null } : { ...job.request, idempotencyKey: job.request.idempotencyKey ?? job.key };
-      current = await adapter.submit(ctx, request, { jobId, outputPath, wait: true, signal: options.signal });
+      // A job that dies with its process (a local render) is redone after a crash, at no cost; one that
+      // outlives it carries the row's key, so a resubmission finds it instead of paying twice.
+      const request = jobs.resumable ? { ...job.request, idempotencyKey: job.request.idempotencyKey ?? job.key } : { ...job.request, idempotencyKey: null };
+      current = await jobs.submit(ctx, request, { jobId, outputPath, wait: true, signal: options.signal });
     }
     if (!isTerminal(current.status) || (current.status === 'completed' && current.output.path !== outputPath)) {
-      current = await follow(ctx, adapter, current, { outputPath, signal: options.signal });
+      current = await follow(ctx, definition, current, { outputPath, signal: options.signal });
     }
     await options.manifest.update(job.key, {
       state: current.status === 'completed' ? 'completed' : 'failed',
@@ -95,13 +98,13 @@ export async function executeJob(ctx: Context, job: BatchJob, options: ExecuteOp
 }
 
 /**
- * The job a previous run submitted, if it can carry on: a remote job still known here, refreshed. A local
- * render that died with its process cannot be resumed, so it is rendered again (null).
+ * The job a previous run submitted, if it can carry on: a resumable (remote) job still known here,
+ * refreshed. A local render that died with its process cannot be resumed, so it is rendered again (null).
  */
-async function reattach(ctx: Context, jobId: string, provider: ProviderName): Promise<Job | null> {
+async function reattach(ctx: Context, jobId: string, jobs: JobsPart): Promise<Job | null> {
   const stored = await ctx.jobs.find(jobId);
   if (!stored) return null;
-  if (provider === 'local') return stored.status === 'completed' ? stored : null;
-  const refreshed = await (await getProvider(provider)).refresh(ctx, stored);
+  if (!jobs.resumable) return stored.status === 'completed' ? stored : null;
+  const refreshed = await jobs.refresh(ctx, stored);
   return refreshed.status === 'failed' && refreshed.providerStatus === 'not_submitted' ? null : refreshed;
 }

@@ -1,10 +1,8 @@
-import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
-import { getProvider } from '../providers/index.js';
-import { RemoteProvider } from '../providers/remote.js';
+import { getProvider, requirePart, type ProviderDefinition } from '../providers/registry.js';
 import { formatRowErrors, parseRowsFile, rowErrorFor, validateRows, type BatchJob, type RowError } from './rows.js';
 
 /**
@@ -19,7 +17,7 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
   const providerErrors: RowError[] = [];
   for (const job of jobs) {
     try {
-      await (await getProvider(job.provider ?? defaultProvider)).validate(ctx, job.request);
+      await requirePart(getProvider(job.provider ?? defaultProvider), 'jobs', 'batch').validate(ctx, job.request);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       providerErrors.push(rowErrorFor(job, error));
@@ -31,34 +29,23 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
   return jobs;
 }
 
-/** Credits per job: the provider's estimate endpoint, zero for local renders, null where a provider cannot say. */
+/** Credits per job: the provider's estimate, null where a provider cannot say. */
 export async function estimateJobs(ctx: Context, jobs: BatchJob[], defaultProvider: ProviderName): Promise<(number | null)[]> {
   const estimates: (number | null)[] = [];
   for (const job of jobs) {
-    const provider = await getProvider(job.provider ?? defaultProvider);
-    if (!(provider instanceof RemoteProvider)) estimates.push(0);
-    else if (!provider.adapter.estimate) estimates.push(null);
-    else estimates.push((await provider.adapter.estimate(await provider.client(ctx), job.request)).credits);
+    const estimate = getProvider(job.provider ?? defaultProvider).estimate;
+    estimates.push(estimate ? (await estimate(ctx, job.request)).credits : null);
   }
   return estimates;
 }
 
 /**
- * How many jobs run at once. Local renders: half the cores. One render's encode already keeps two cores
- * busy (two renders at once on two cores measured no faster: bench/results/batch.json), while x264 gains
- * little past a few threads, so bigger machines do better with several renders. vidgen allows one active
- * job per key; other providers default to 4.
+ * How many jobs run at once: the providers' own defaults (local renders: half the cores; remote: 4),
+ * the smallest where a batch mixes providers, and never more than a provider allows (vidgen: one
+ * active job per key).
  */
-export function defaultConcurrency(providers: Set<ProviderName>): number {
-  if (providers.has('vidgen')) return 1;
-  if (providers.size === 1 && providers.has('local')) return Math.max(1, Math.floor(cpus().length / 2));
-  return 4;
-}
-
-export function concurrencyFor(requested: string | undefined, providers: Set<ProviderName>): number {
-  if (requested === undefined) return defaultConcurrency(providers);
-  const n = Number(requested);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
-  // vidgen refuses a second active job per key: more would only queue up behind its 409.
-  return providers.has('vidgen') ? 1 : n;
+export function concurrencyFor(requested: number | undefined, providers: ProviderDefinition[]): number {
+  const parts = providers.map((p) => requirePart(p, 'jobs', 'batch'));
+  const limit = Math.min(...parts.map((jobs) => jobs.maxConcurrency ?? Infinity));
+  return Math.min(requested ?? Math.min(...parts.map((jobs) => jobs.defaultConcurrency)), limit);
 }

@@ -121,7 +121,7 @@ export interface WorkerOptions {
  */
 export async function runWorker(ctx: Context, options: WorkerOptions): Promise<void> {
   const connection = await connect(options.redisUrl);
-  const lockMs = Number(ctx.env.UGC_QUEUE_LOCK_MS) > 0 ? Number(ctx.env.UGC_QUEUE_LOCK_MS) : 30_000;
+  const lockMs = ctx.settings.queueLockMs;
   const abort = new AbortController();
   const worker = new Worker<RowTask, RowResult>(
     QUEUE_NAME,

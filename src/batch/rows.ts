@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { extname, isAbsolute, relative, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { PROVIDERS, type ProviderName } from '../core/job.js';
-import { checkRequest, type GenerateRequest } from '../core/request.js';
+import type { ProviderName } from '../core/job.js';
+import {
+  columnOf, describeIssue, InputError, isUrl, parseRequest, REQUEST_FIELDS, SCRIPT_FILE,
+  type FieldSpec, type GenerateRequest, type InputField, type RawRequest, type RequestField,
+} from '../core/request.js';
+import { DEFAULT_PROVIDER, getProvider, providerNames } from '../providers/registry.js';
 
 /** One row as read from the rows file, before any validation. */
 export interface RawRow {
@@ -22,18 +25,11 @@ export interface RowError {
   message: string;
 }
 
-/** The columns a row may have: `generate`'s long flag names, plus `provider` and `name` (the output file name). */
-export const ROW_COLUMNS = [
-  'name', 'provider', 'script', 'script-file', 'creator', 'image', 'voice', 'audio', 'aspect', 'captions', 'music',
-  'product-name', 'product-image', 'cta', 'prompt', 'model', 'duration', 'resolution', 'param', 'webhook-url', 'idempotency-key',
-] as const;
-export type RowColumn = (typeof ROW_COLUMNS)[number];
-
-/** A value with `|` in one of these columns expands into one job per value (the cartesian product over columns). */
-export const MATRIX_COLUMNS: readonly RowColumn[] = ['creator', 'aspect', 'voice', 'captions'];
+/** The columns a row may have: `name` (the output file name), `provider`, and `generate`'s long flag names. */
+export const ROW_COLUMNS: readonly string[] = ['name', 'provider', REQUEST_FIELDS.script.flag, SCRIPT_FILE.flag, ...(Object.values(REQUEST_FIELDS) as FieldSpec[]).slice(1).map((f) => f.flag)];
 
 /** Values used where a row leaves a column empty (long column names; paths should be absolute). */
-export type RowDefaults = Partial<Record<RowColumn, string>>;
+export type RowDefaults = Partial<Record<string, string>>;
 
 export interface BatchJob {
   /** Stable content hash (a UUID) of the normalised request + provider + name: the manifest key and idempotency key. */
@@ -192,20 +188,18 @@ function rowsFromJson(text: string, path: string): RawRow[] {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-/** Column → the request field it fills. */
-const REQUEST_FIELD: Partial<Record<RowColumn, keyof GenerateRequest>> = {
-  script: 'script', 'script-file': 'script', creator: 'creator', image: 'image', voice: 'voice', audio: 'audio',
-  aspect: 'aspect', captions: 'captions', music: 'music', 'product-name': 'productName', 'product-image': 'productImage',
-  cta: 'cta', prompt: 'prompt', model: 'model', duration: 'durationSeconds', resolution: 'resolution', param: 'params',
-  'webhook-url': 'webhookUrl', 'idempotency-key': 'idempotencyKey',
-};
-const TEXT_COLUMNS = ['creator', 'voice', 'aspect', 'captions', 'product-name', 'cta', 'prompt', 'model', 'resolution', 'webhook-url'] as const;
-const FILE_COLUMNS = ['image', 'audio', 'music', 'product-image'] as const;
+/** A value with `|` in one of these columns expands into one job per value (the cartesian product over columns). */
+export const MATRIX_COLUMNS: readonly string[] = (Object.values(REQUEST_FIELDS) as FieldSpec[]).filter((f) => f.matrix).map((f) => f.flag);
+
+/** Column → the request input it fills. */
+const FIELD_OF_COLUMN = new Map<string, InputField>([
+  ...(Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]).map(([field, spec]) => [spec.flag, field] as const),
+  [SCRIPT_FILE.flag, 'scriptFile'],
+]);
 
 /** `productName`, `product_name`, `Product Name` → `product-name`. */
 const normalizeColumn = (name: string) => name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
-const isColumn = (name: string): name is RowColumn => (ROW_COLUMNS as readonly string[]).includes(name);
-const isUrl = (value: string) => /^https?:\/\//i.test(value);
+const isColumn = (name: string): boolean => ROW_COLUMNS.includes(name);
 
 export interface ValidateOptions {
   /** Where relative paths in the rows resolve: the rows file's directory. */
@@ -219,21 +213,20 @@ interface Candidate {
   name: string;
   provider: ProviderName | null;
   combination: Record<string, string>;
-  request: GenerateRequest | null;
+  request: GenerateRequest;
 }
 
 /**
- * Checks every row and expands matrix rows into jobs. Returns every problem found (not just the first);
- * `jobs` holds the jobs of the rows without problems. Provider-specific checks (creator and voice ids,
- * image/audio content types, URL-only inputs) are not done here: run `provider.validate` on each job
- * before anything is spent and turn its errors into row errors with `rowErrorFor`.
+ * Checks every row and expands matrix rows into jobs. Returns every problem found (not just the first),
+ * each naming its row and the column its issue is about; `jobs` holds the jobs of the rows without
+ * problems. Checks that need the file contents or a catalog (is this an image, does this creator exist)
+ * are the provider's: run `provider.jobs.validate` on each job before anything is spent.
  */
 export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: BatchJob[]; errors: RowError[] } {
   const errors: RowError[] = [];
   const candidates: Candidate[] = [];
   const failed = new Set<RawRow>();
   const reportedColumns = new Set<string>();
-  const fileChecks = new Map<string, string | null>();
   const columnOrder = new Map<number, string[]>();
   const errorAt = (raw: RawRow, field: string, message: string): RowError => ({ row: raw.row, ...(raw.line !== undefined ? { line: raw.line } : {}), field, message });
 
@@ -248,7 +241,7 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
 
     columnOrder.set(raw.row, Object.keys(raw.fields).flatMap((c) => [c, normalizeColumn(c)]));
     // Columns: known names only (`#…` columns are comments); each unknown column is reported once, at its first row.
-    const values = new Map<RowColumn, unknown>();
+    const values = new Map<string, unknown>();
     for (const [column, value] of Object.entries(raw.fields)) {
       if (column.trim().startsWith('#')) continue;
       const name = normalizeColumn(column);
@@ -258,69 +251,29 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
       } else if (values.has(name)) add(column, `the column ${name} appears twice`);
       else values.set(name, value);
     }
-    const present = (column: RowColumn): unknown => {
+    const present = (column: string): unknown => {
       const value = values.get(column);
       return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ? options.defaults?.[column] : value;
     };
-    const flat: Partial<Record<RowColumn, string>> = {};
-    for (const column of ROW_COLUMNS) {
-      const value = present(column);
-      if (column === 'param' || column === 'duration' || value === undefined || value === null) continue;
-      if (typeof value === 'string') flat[column] = value.replace(/\r\n?/g, '\n').trim();
-      else if (typeof value === 'number' || typeof value === 'boolean') flat[column] = String(value);
-      else add(column, 'must be text');
-    }
 
-    const baseName = checkName(flat.name ?? null, add);
+    const name = typeof present('name') === 'string' || typeof present('name') === 'number' ? String(present('name')).trim() : null;
+    const baseName = checkName(name, add);
+    const providerValue = present('provider');
+    const providerText = providerValue === undefined || providerValue === null ? null : String(providerValue).trim();
     let provider: ProviderName | null = null;
-    if (flat.provider && !(PROVIDERS as readonly string[]).includes(flat.provider)) add('provider', `unknown provider "${flat.provider}" (one of ${PROVIDERS.join(', ')})`);
-    else provider = (flat.provider ?? null) as ProviderName | null;
-    if (flat.script && flat['script-file']) add('script-file', 'give either script or script-file, not both');
+    if (providerText && !providerNames().includes(providerText)) add('provider', `unknown provider "${providerText}" (one of ${providerNames().join(', ')})`);
+    else provider = providerText;
+    // The provider's rules (what it requires, refuses, takes only as URLs) are checked with the row itself.
+    const rulesOf = getProvider(provider ?? DEFAULT_PROVIDER);
 
-    const duration = present('duration');
-    let durationSeconds: number | undefined;
-    if (typeof duration === 'number') durationSeconds = duration;
-    else if (typeof duration === 'string') {
-      durationSeconds = Number(duration.trim());
-      if (!Number.isFinite(durationSeconds)) add('duration', `must be a number of seconds (got "${duration.trim()}")`);
-    } else if (duration !== undefined && duration !== null) add('duration', 'must be a number of seconds');
-    const params = parseParams(present('param'));
-    if (typeof params === 'string') add('param', params);
-
-    for (const { values: combo, combination } of expand(flat)) {
+    for (const { values: combo, combination } of expand(MATRIX_COLUMNS, present)) {
       const suffix = Object.values(combination).map(slug).join('-');
-      const name = [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-');
-      const input: Partial<GenerateRequest> & { script?: string } = { script: combo.script ?? '' };
-      if (combo['script-file'] && !combo.script) {
-        const path = resolve(options.cwd, combo['script-file']);
-        try {
-          input.script = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n');
-        } catch {
-          add('script-file', `cannot read ${path}`);
-          input.script = 'x'; // only the read is at fault: keep checking the rest
-        }
-      }
-      for (const column of TEXT_COLUMNS) if (combo[column] !== undefined) setField(input, column, combo[column]);
-      for (const column of FILE_COLUMNS) {
-        const value = combo[column];
-        if (!value) continue;
-        if (isUrl(value)) {
-          setField(input, column, value);
-          continue;
-        }
-        const path = resolve(options.cwd, value);
-        if (!fileChecks.has(path)) fileChecks.set(path, fileProblem(path));
-        const problem = fileChecks.get(path);
-        if (problem) add(column, problem);
-        // Content checks (is this an image, an audio file?) belong to the provider's validate, run by the caller.
-        setField(input, column, path);
-      }
-      if (durationSeconds !== undefined && Number.isFinite(durationSeconds)) input.durationSeconds = durationSeconds;
-      if (typeof params !== 'string') input.params = params;
-      const idempotencyKey = combo['idempotency-key'];
-      if (idempotencyKey) input.idempotencyKey = suffix ? `${idempotencyKey}-${suffix}` : idempotencyKey;
-      const request = checkAll(input, add, combo['script-file'] && !combo.script ? 'script-file' : 'script');
-      candidates.push({ raw, name, provider, combination, request });
+      const input: RawRequest = {};
+      for (const [column, field] of FIELD_OF_COLUMN) input[field] = combo[column] ?? present(column);
+      const { request, issues } = parseRequest(input, { cwd: options.cwd, rules: rulesOf.jobs?.inputs, provider: rulesOf.name });
+      for (const issue of issues) add(columnOf(issue.field), describeIssue(issue, 'column'));
+      if (request.idempotencyKey && suffix) request.idempotencyKey = `${request.idempotencyKey}-${suffix}`;
+      candidates.push({ raw, name: [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-'), provider, combination, request });
     }
   }
 
@@ -333,7 +286,7 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
       errors.push(errorAt(c.raw, 'name', `the output name "${c.name}" is already used by row ${at}`));
       failed.add(c.raw);
     } else names.set(c.name.toLowerCase(), c.raw.row);
-    const key = c.request?.idempotencyKey;
+    const key = c.request.idempotencyKey;
     if (!key) continue;
     const keyAt = keys.get(key);
     if (keyAt !== undefined) {
@@ -344,7 +297,7 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
 
   const jobs: BatchJob[] = [];
   for (const c of candidates) {
-    if (!c.request || failed.has(c.raw)) continue;
+    if (failed.has(c.raw)) continue;
     const key = jobKey(c.request, c.provider, c.name, options.cwd);
     jobs.push({
       key,
@@ -366,13 +319,8 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
   return { jobs, errors };
 }
 
-function setField(input: Partial<GenerateRequest>, column: RowColumn, value: string): void {
-  const field = REQUEST_FIELD[column];
-  if (field) (input as Record<string, unknown>)[field] = value;
-}
-
 function checkName(name: string | null, add: (field: string, message: string) => void): string | null {
-  if (name === null) return null;
+  if (name === null || name === '') return null;
   const base = name.replace(/\.mp4$/i, '');
   const control = [...base].some((ch) => ch.charCodeAt(0) < 0x20);
   if (!base || control || /[/\\]/.test(base) || base.startsWith('.') || base.length > 200) {
@@ -382,64 +330,15 @@ function checkName(name: string | null, add: (field: string, message: string) =>
   return base;
 }
 
-/** null when `path` is a readable file, else what is wrong with it. */
-function fileProblem(path: string): string | null {
-  try {
-    if (!statSync(path).isFile()) return `${path} is not a file`;
-    accessSync(path, constants.R_OK);
-    return null;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? `no such file ${path}` : `cannot read ${path}${code ? ` (${code})` : ''}`;
-  }
-}
-
-/** `param`: a JSON object, `k=v;k2=v2`, or (JSON rows) an object. Returns the params or what is wrong. */
-function parseParams(value: unknown): Record<string, string> | string {
-  if (value === undefined || value === null) return {};
-  let object: unknown = value;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (!text) return {};
-    if (text.startsWith('{')) {
-      try {
-        object = JSON.parse(text);
-      } catch {
-        return 'not valid JSON: write a JSON object or k=v;k2=v2';
-      }
-    } else {
-      const params: Record<string, string> = {};
-      for (const pair of text.split(';')) {
-        if (!pair.trim()) continue;
-        const eq = pair.indexOf('=');
-        if (eq < 1 || !pair.slice(0, eq).trim()) return `"${pair.trim()}" is not key=value (write k=v;k2=v2 or a JSON object)`;
-        params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-      }
-      return params;
-    }
-  }
-  if (!isObject(object)) return 'must be a JSON object or k=v;k2=v2';
-  const params: Record<string, string> = {};
-  for (const [key, v] of Object.entries(object)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return `the value of "${key}" must be text, a number or a boolean`;
-    params[key] = String(v);
-  }
-  return params;
-}
-
-/** The cartesian product over the matrix columns that hold `a|b`; the first column varies slowest. */
-function expand(values: Partial<Record<RowColumn, string>>): { values: Partial<Record<RowColumn, string>>; combination: Record<string, string> }[] {
-  let result = [{ values: { ...values }, combination: {} as Record<string, string> }];
-  for (const column of MATRIX_COLUMNS) {
-    const value = values[column];
-    if (value === undefined || !value.includes('|')) continue;
+/** The cartesian product over the matrix columns whose value holds `a|b`; the first column varies slowest. */
+function expand(columns: readonly string[], present: (column: string) => unknown): { values: Record<string, string>; combination: Record<string, string> }[] {
+  let result = [{ values: {} as Record<string, string>, combination: {} as Record<string, string> }];
+  for (const column of columns) {
+    const value = present(column);
+    if (typeof value !== 'string' || !value.includes('|')) continue;
     const options = [...new Set(value.split('|').map((v) => v.trim()).filter(Boolean))];
-    if (options.length === 0) {
-      for (const r of result) delete r.values[column];
-      continue;
-    }
-    if (options.length === 1) {
-      for (const r of result) r.values[column] = options[0];
+    if (options.length <= 1) {
+      for (const r of result) r.values[column] = options[0] ?? '';
       continue;
     }
     result = result.flatMap((r) => options.map((option) => ({ values: { ...r.values, [column]: option }, combination: { ...r.combination, [column]: option } })));
@@ -450,50 +349,11 @@ function expand(values: Partial<Record<RowColumn, string>>): { values: Partial<R
 /** `9:16` → `9x16`, `en-US Female` → `en-us-female`. */
 const slug = (value: string) => value.toLowerCase().replace(/:/g, 'x').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
 
-/** Maps an error message to the column it is about (`--aspect …` → aspect, `the script …` → script). */
-function fieldOf(message: string): RowColumn | null {
-  if (/^the script\b/.test(message)) return 'script';
-  const flag = /--([a-z][a-z-]*)/.exec(message)?.[1];
-  if (flag && isColumn(flag)) return flag;
-  const path = /^invalid ([A-Za-z]+)/.exec(message)?.[1];
-  if (path) {
-    const column = (Object.keys(REQUEST_FIELD) as RowColumn[]).find((c) => REQUEST_FIELD[c] === path && c !== 'script-file');
-    if (column) return column;
-  }
-  return null;
-}
-
-/**
- * `checkRequest` stops at the first problem; to report them all, each problem's field is set aside and the
- * check runs again. Returns the checked request, or null when anything failed.
- */
-function checkAll(input: Partial<GenerateRequest> & { script?: string }, add: (field: string, message: string) => void, scriptColumn: RowColumn): GenerateRequest | null {
-  let current = { ...input };
-  let failed = false;
-  for (let i = 0; i < ROW_COLUMNS.length; i++) {
-    try {
-      const request = checkRequest(current);
-      return failed ? null : request;
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      failed = true;
-      let column = fieldOf(error.message);
-      if (column === 'script') column = scriptColumn;
-      const message = column ? error.message.replace(new RegExp(`^--${column} `), '') : error.message;
-      add(column ?? 'row', message);
-      const field = column ? REQUEST_FIELD[column] : undefined;
-      if (!field) return null;
-      current = { ...current, [field]: field === 'script' ? 'x' : undefined };
-    }
-  }
-  return null;
-}
-
-/** A provider's validate error for a job, as a row error (the field guessed from the flag it names). */
+/** A provider's validate error for a job, as a row error: the field its issue names, else the whole row. */
 export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line'>, error: unknown): RowError {
-  const message = error instanceof Error ? error.message : String(error);
-  const column = fieldOf(message);
-  return { row: job.row, ...(job.line !== undefined ? { line: job.line } : {}), field: column ?? 'row', message };
+  const at = { row: job.row, ...(job.line !== undefined ? { line: job.line } : {}) };
+  if (error instanceof InputError) return { ...at, field: columnOf(error.issue.field), message: describeIssue(error.issue, 'column') };
+  return { ...at, field: 'row', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** One line per error: `row 3, creator: unknown creator "zed"`. */

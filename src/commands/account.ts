@@ -1,51 +1,57 @@
 import type { Context } from '../core/context.js';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import { removeKey, saveKey } from '../core/credentials.js';
-import { printJson, printLine } from '../core/present.js';
-import { profileName, updateProfile } from '../core/settings.js';
-import { currentProvider } from '../providers/index.js';
-import { RemoteProvider } from '../providers/remote.js';
+import { note, output, printJson } from '../core/present.js';
+import { profileName, updateProfile } from '../core/profiles.js';
+import type { AccountPart, ProviderDefinition } from '../providers/definition.js';
+import { currentProvider } from '../providers/registry.js';
+import { defineCommand, toggle } from './define.js';
 
-async function remoteProvider(ctx: Context, command: string): Promise<RemoteProvider> {
+/** The provider's account part: a provider without one (local) needs no account, which is a usage error. */
+async function withAccount(ctx: Context, command: string): Promise<{ provider: ProviderDefinition; account: AccountPart }> {
   const provider = await currentProvider(ctx);
-  if (!(provider instanceof RemoteProvider)) throw new UsageError(`\`ugc ${command}\` is for remote providers; the local provider needs no account`, 'Pass --provider <name>, e.g. --provider unrealugc.');
-  return provider;
+  if (!provider.account) throw new UsageError(`\`ugc ${command}\` is for providers with an account; the ${provider.name} provider needs none`, 'Pass --provider <name>, e.g. --provider unrealugc.');
+  return { provider, account: provider.account };
 }
 
 /** Reads the key (masked prompt on a terminal, stdin with --with-token), checks it with the provider, then stores it. */
-export async function login(ctx: Context, flags: { withToken?: boolean }): Promise<number> {
-  const provider = await remoteProvider(ctx, 'login');
-  const key = (flags.withToken ? await readStdin(ctx) : await prompt(ctx, provider.name)).trim();
-  if (!key) throw new UsageError('the API key is empty');
-  const account = await provider.adapter.whoami(await provider.client(ctx, key));
-  await saveKey(ctx.configDir, profileName(ctx), provider.name, key);
-  await updateProfile(ctx, (profile) => ({ ...profile, provider: profile.provider ?? provider.name }));
-  if (ctx.global.json) printJson(ctx, { provider: provider.name, profile: profileName(ctx), account: account.account });
-  else ctx.io.stderr.write(`Logged in to ${provider.name} as ${account.account} (profile ${profileName(ctx)}).\n`);
-  return ExitCode.Ok;
-}
+export const login = defineCommand({
+  flags: { withToken: toggle('read the key from stdin instead of prompting') },
+  examples: ['ugc login --provider unrealugc', 'echo "$UNREALUGC_KEY" | ugc login --provider unrealugc --with-token'],
+  async run(ctx, { withToken }) {
+    const { provider, account } = await withAccount(ctx, 'login');
+    const key = (withToken ? await readStdin(ctx) : await prompt(ctx, provider.name)).trim();
+    if (!key) throw new UsageError('the API key is empty');
+    const verified = await account.verify(ctx, key);
+    await saveKey(ctx.configDir, profileName(ctx), provider.name, key);
+    await updateProfile(ctx, (profile) => ({ ...profile, provider: profile.provider ?? provider.name }));
+    if (ctx.global.json) printJson(ctx, { provider: provider.name, profile: profileName(ctx), account: verified.account });
+    else ctx.io.stderr.write(`Logged in to ${provider.name} as ${verified.account} (profile ${profileName(ctx)}).\n`);
+  },
+});
 
-export async function logout(ctx: Context): Promise<number> {
-  const provider = await remoteProvider(ctx, 'logout');
-  const removed = await removeKey(ctx.configDir, profileName(ctx), provider.name);
-  if (!ctx.global.quiet) ctx.io.stderr.write(removed ? `Removed the ${provider.name} key of profile ${profileName(ctx)}.\n` : `No ${provider.name} key was stored for profile ${profileName(ctx)}.\n`);
-  return ExitCode.Ok;
-}
+export const logout = defineCommand({
+  examples: ['ugc logout --provider unrealugc'],
+  async run(ctx) {
+    const { provider } = await withAccount(ctx, 'logout');
+    const removed = await removeKey(ctx.configDir, profileName(ctx), provider.name);
+    note(ctx, removed ? `Removed the ${provider.name} key of profile ${profileName(ctx)}.` : `No ${provider.name} key was stored for profile ${profileName(ctx)}.`);
+  },
+});
 
-export async function whoami(ctx: Context): Promise<number> {
-  const provider = await remoteProvider(ctx, 'whoami');
-  const { key, source } = await provider.key(ctx);
-  const account = await provider.adapter.whoami(await provider.client(ctx, key));
-  const result = { provider: provider.name, profile: profileName(ctx), keySource: source, ...account };
-  if (ctx.global.json) printJson(ctx, result);
-  else {
-    printLine(ctx, `${account.account} on ${provider.name}`);
-    if (account.plan) printLine(ctx, `plan      ${account.plan}`);
-    if (account.credits !== undefined && account.credits !== null) printLine(ctx, `credits   ${account.credits}`);
-    printLine(ctx, `key from  ${source === 'environment' ? 'UGC_API_KEY' : `profile "${profileName(ctx)}"`}`);
-  }
-  return ExitCode.Ok;
-}
+export const whoami = defineCommand({
+  examples: ['ugc whoami --provider ugen --json'],
+  async run(ctx) {
+    const { provider, account } = await withAccount(ctx, 'whoami');
+    const { keySource, ...details } = await account.whoami(ctx);
+    await output(ctx, { provider: provider.name, profile: profileName(ctx), keySource, ...details }, (r) => [
+      `${r.account} on ${r.provider}`,
+      ...(r.plan ? [`plan      ${r.plan}`] : []),
+      ...(r.credits !== undefined && r.credits !== null ? [`credits   ${r.credits}`] : []),
+      `key from  ${keySource === 'environment' ? 'UGC_API_KEY' : `profile "${r.profile}"`}`,
+    ]);
+  },
+});
 
 async function prompt(ctx: Context, provider: string): Promise<string> {
   if (!ctx.interactive) {

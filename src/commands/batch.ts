@@ -4,25 +4,26 @@ import type { Context } from '../core/context.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { checkOutputWritable } from '../core/output-path.js';
-import { printJson, printLine, printTable } from '../core/present.js';
-import { resolveProviderName } from '../core/settings.js';
+import { output } from '../core/present.js';
+import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
 import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
 import { concurrencyFor, estimateJobs, planBatch } from '../batch/plan.js';
 import { runPool } from '../batch/pool.js';
 import { summarise, writeJunitReport } from '../batch/report.js';
 import type { BatchJob } from '../batch/rows.js';
+import { defineCommand, isWholeIn, number, text, toggle, type FlagValues } from './define.js';
 import { withInterrupt } from './interrupt.js';
 
-export interface BatchFlags {
-  out?: string;
-  concurrency?: string;
-  maxCredits?: string;
-  dryRun?: boolean;
-  report?: string;
-  queue?: string;
-  retryFailed?: boolean;
-}
+const flags = {
+  out: text('<dir>', 'output directory (default ./ugc-out); holds the resume manifest'),
+  concurrency: number('<n>', "rows at once (default: half the cores for local renders, the provider's limit otherwise)", 'a whole number from 1 to 64', isWholeIn(1, 64)),
+  maxCredits: number('<n>', 'refuse to start if the estimate is higher', 'a number of credits', (n) => n >= 0),
+  dryRun: toggle('print the plan and the credit estimate; spend nothing'),
+  report: text('<junit.xml>', 'write a JUnit report for CI'),
+  queue: text('<redis-url>', 'put the rows on a BullMQ queue for `ugc worker` processes'),
+  retryFailed: toggle('also redo rows that failed in an earlier run'),
+};
 
 /** Keys of jobs an earlier run completed (read only: a dry run writes nothing). */
 async function completedKeys(outDir: string): Promise<Set<string>> {
@@ -34,12 +35,20 @@ async function completedKeys(outDir: string): Promise<Set<string>> {
   }
 }
 
-export default async function batch(ctx: Context, rowsFile: string, flags: BatchFlags): Promise<number> {
-  const defaultProvider = await resolveProviderName(ctx);
+export default defineCommand({
+  args: ['rows'],
+  flags,
+  examples: ['ugc batch templates/batch-sample.csv --out ads/', 'ugc batch rows.csv --provider unrealugc --dry-run --max-credits 5000', 'ugc batch rows.jsonl --out /shared/ads --queue redis://redis:6379 --report junit.xml'],
+  run: (ctx, { rows, ...options }) => batch(ctx, rows, options),
+});
+
+async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>): Promise<number> {
+  const { out, concurrency: requested, maxCredits, dryRun, report, queue, retryFailed } = options;
+  const defaultProvider = (await currentProvider(ctx)).name;
   const jobs = await planBatch(ctx, rowsFile, defaultProvider);
-  const providers = new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider));
-  const concurrency = concurrencyFor(flags.concurrency, providers);
-  const outDir = resolve(ctx.cwd, flags.out ?? 'ugc-out');
+  const providers = [...new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider))].map(getProvider);
+  const concurrency = concurrencyFor(requested, providers);
+  const outDir = resolve(ctx.cwd, out ?? 'ugc-out');
   await checkOutputWritable(join(outDir, MANIFEST_FILE));
 
   const done = await completedKeys(outDir);
@@ -47,33 +56,31 @@ export default async function batch(ctx: Context, rowsFile: string, flags: Batch
   const estimates = await estimateJobs(ctx, todo, defaultProvider);
   const known = estimates.every((e) => e !== null);
   const totalCredits = estimates.reduce<number>((sum, e) => sum + (e ?? 0), 0);
-  if (flags.maxCredits !== undefined) {
-    const max = Number(flags.maxCredits);
-    if (!Number.isFinite(max) || max < 0) throw new UsageError('--max-credits must be a number of credits');
+  if (maxCredits !== undefined) {
+    const max = maxCredits;
     if (!known) throw new UsageError(`cannot estimate the cost of every row (a provider without an estimate endpoint), so --max-credits ${max} cannot be guaranteed`);
     if (totalCredits > max) throw new UsageError(`the batch would cost ${totalCredits} credits, over --max-credits ${max}; nothing was submitted`);
   }
-  if (flags.dryRun) return printPlan(ctx, jobs, done, todo, estimates, { totalCredits, known, concurrency, outDir, defaultProvider });
+  if (dryRun) return printPlan(ctx, jobs, done, todo, estimates, { totalCredits, known, concurrency, outDir, defaultProvider });
 
   const manifest = await Manifest.open(outDir, { rowsFile: resolve(ctx.cwd, rowsFile), totalJobs: jobs.length });
   await manifest.register(jobs.map((j) => ({ key: j.key, row: j.row, name: j.name, provider: j.provider ?? defaultProvider })));
   const progress = new BatchProgress(ctx, jobs.length);
-  const results = await withInterrupt(ctx, async (signal) => {
-    if (flags.queue) {
+  const results = await withInterrupt(async (signal) => {
+    if (queue) {
       const { runOnQueue } = await import('../batch/queue.js');
-      return runOnQueue(ctx, jobs, { redisUrl: flags.queue, outDir, rowsFile: resolve(ctx.cwd, rowsFile), defaultProvider, retryFailed: Boolean(flags.retryFailed), signal, onResult: (r) => progress.finished(r) });
+      return runOnQueue(ctx, jobs, { redisUrl: queue, outDir, rowsFile: resolve(ctx.cwd, rowsFile), defaultProvider, retryFailed: Boolean(retryFailed), signal, onResult: (r) => progress.finished(r) });
     }
     return runPool(jobs, concurrency, async (job) => {
-      const result = await executeJob(ctx, job, { outDir, manifest, defaultProvider, retryFailed: Boolean(flags.retryFailed), signal });
+      const result = await executeJob(ctx, job, { outDir, manifest, defaultProvider, retryFailed: Boolean(retryFailed), signal });
       progress.finished(result);
       return result;
     });
   }).finally(() => progress.stop());
 
   const summary = summarise(results);
-  if (flags.report) await writeJunitReport(resolve(ctx.cwd, flags.report), results, basename(rowsFile));
-  if (ctx.global.json) printJson(ctx, { outDir, ...summary });
-  else printLine(ctx, `${summary.completed} of ${summary.total} completed${summary.failed ? `, ${summary.failed} failed` : ''}${summary.skipped ? ` (${summary.skipped} from an earlier run)` : ''}: ${outDir}`);
+  if (report) await writeJunitReport(resolve(ctx.cwd, report), results, basename(rowsFile));
+  await output(ctx, { outDir, ...summary }, (s) => `${s.completed} of ${s.total} completed${s.failed ? `, ${s.failed} failed` : ''}${s.skipped ? ` (${s.skipped} from an earlier run)` : ''}: ${outDir}`);
   return summary.failed > 0 ? ExitCode.JobFailed : ExitCode.Ok;
 }
 
@@ -95,12 +102,11 @@ async function printPlan(
     action: done.has(job.key) ? 'skip (done)' : 'generate',
     credits: done.has(job.key) ? 0 : credits.get(job.key),
   }));
-  if (ctx.global.json) {
-    printJson(ctx, { dryRun: true, jobs: plan, totalCredits: info.known ? info.totalCredits : null, concurrency: info.concurrency, outDir: info.outDir });
-    return ExitCode.Ok;
-  }
-  await printTable(ctx, ['ROW', 'NAME', 'PROVIDER', 'CREATOR', 'ASPECT', 'ACTION', 'CREDITS'], plan.map((p) => [p.row, p.name, p.provider, p.creator, p.aspect, p.action, p.credits ?? '?']));
-  printLine(ctx, `${todo.length} of ${jobs.length} to generate, ${info.known ? info.totalCredits : `at least ${info.totalCredits}`} credits, ${info.concurrency} at a time. Nothing was spent (dry run).`);
+  await output(ctx, { dryRun: true, jobs: plan, totalCredits: info.known ? info.totalCredits : null, concurrency: info.concurrency, outDir: info.outDir }, {
+    head: ['ROW', 'NAME', 'PROVIDER', 'CREATOR', 'ASPECT', 'ACTION', 'CREDITS'],
+    rows: (p) => p.jobs.map((j) => [j.row, j.name, j.provider, j.creator, j.aspect, j.action, j.credits ?? '?']),
+    footer: () => `${todo.length} of ${jobs.length} to generate, ${info.known ? info.totalCredits : `at least ${info.totalCredits}`} credits, ${info.concurrency} at a time. Nothing was spent (dry run).`,
+  });
   return ExitCode.Ok;
 }
 

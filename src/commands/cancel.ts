@@ -1,15 +1,15 @@
-import type { Context } from '../core/context.js';
 import { isTerminal } from '../core/job.js';
-import { describeJob, note, printJson, printLine } from '../core/present.js';
-import { getProvider, requireCapability } from '../providers/index.js';
+import { describeJob, note, output } from '../core/present.js';
+import { getProvider, requirePart } from '../providers/registry.js';
+import { defineCommand } from './define.js';
 
-export default async function cancel(ctx: Context, id: string): Promise<number> {
-  const stored = await ctx.jobs.get(id);
-  const provider = await getProvider(stored.provider);
-  requireCapability(provider, 'cancel', 'cancel');
-  if (isTerminal(stored.status)) note(ctx, `${id} has already ended (${stored.status}); nothing to cancel`);
-  const job = isTerminal(stored.status) ? stored : await provider.cancel(ctx, stored);
-  if (ctx.global.json) printJson(ctx, job);
-  else printLine(ctx, describeJob(job));
-  return 0;
-}
+export default defineCommand({
+  args: ['id'],
+  examples: ['ugc cancel job_abc123'],
+  async run(ctx, { id }) {
+    const stored = await ctx.jobs.get(id);
+    const cancel = requirePart(getProvider(stored.provider), 'cancel', 'cancel');
+    if (isTerminal(stored.status)) note(ctx, `${id} has already ended (${stored.status}); nothing to cancel`);
+    await output(ctx, isTerminal(stored.status) ? stored : await cancel(ctx, stored), describeJob);
+  },
+});

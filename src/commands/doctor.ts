@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
-import { printJson, printLine } from '../core/present.js';
+import { output } from '../core/present.js';
 import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
 import { synthesizeSpeech } from '../render/tts.js';
 import { listVoices } from '../render/voices.js';
+import { defineCommand } from './define.js';
 
 interface Report {
   ok: boolean;
@@ -19,7 +20,12 @@ interface Report {
   problems: string[];
 }
 
-export default async function doctor(ctx: Context): Promise<number> {
+export default defineCommand({
+  examples: ['ugc doctor', 'ugc doctor --json'],
+  run: doctor,
+});
+
+async function doctor(ctx: Context): Promise<number> {
   const problems: string[] = [];
   let tools: FfmpegTools | null = null;
   let capabilities: Capabilities | null = null;
@@ -44,11 +50,11 @@ export default async function doctor(ctx: Context): Promise<number> {
     capabilities,
     tts,
     configDir,
-    keys: { UGC_API_KEY: Boolean(ctx.env.UGC_API_KEY) },
+    keys: { UGC_API_KEY: Boolean(ctx.settings.apiKey) },
     problems,
   };
-  if (ctx.global.json) printJson(ctx, report);
-  else printHuman(ctx, report);
+  await output(ctx, report, describe);
+  if (!ctx.global.json) for (const problem of problems) ctx.io.stderr.write(`problem: ${problem}\n`);
   return report.ok ? ExitCode.Ok : ExitCode.Error;
 }
 
@@ -77,12 +83,13 @@ async function checkConfigDir(dir: string): Promise<Report['configDir']> {
   }
 }
 
-function printHuman(ctx: Context, r: Report): void {
+function describe(r: Report): string[] {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
-  if (r.ffmpeg) printLine(ctx, `${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`);
-  if (r.ffprobe) printLine(ctx, `ok   ffprobe  ${r.ffprobe.version} (${r.ffprobe.source}) ${r.ffprobe.path}`);
-  printLine(ctx, `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`);
-  printLine(ctx, `${mark(r.configDir.writable)} config   ${r.configDir.path}`);
-  printLine(ctx, `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`);
-  for (const problem of r.problems) ctx.io.stderr.write(`problem: ${problem}\n`);
+  return [
+    ...(r.ffmpeg ? [`${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`] : []),
+    ...(r.ffprobe ? [`ok   ffprobe  ${r.ffprobe.version} (${r.ffprobe.source}) ${r.ffprobe.path}`] : []),
+    `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`,
+    `${mark(r.configDir.writable)} config   ${r.configDir.path}`,
+    `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`,
+  ];
 }

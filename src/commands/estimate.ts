@@ -1,17 +1,20 @@
-import type { Context } from '../core/context.js';
-import { printJson, printLine } from '../core/present.js';
-import { RemoteProvider } from '../providers/remote.js';
-import { requestFromFlags, type GenerateFlags } from './generate.js';
-import { providerFor } from './remote-call.js';
+import { output } from '../core/present.js';
+import { currentProvider, requirePart } from '../providers/registry.js';
+import { defineCommand } from './define.js';
+import { requestFlags, requestFromFlags } from './request-flags.js';
 
 /** The credit cost of `generate` with the same flags, before anything is spent. Local renders cost nothing. */
-export default async function estimate(ctx: Context, flags: GenerateFlags): Promise<number> {
-  const request = await requestFromFlags(ctx, flags);
-  const provider = await providerFor(ctx, 'estimate', 'estimate', 'estimate');
-  await provider.validate(ctx, request);
-  const result =
-    provider instanceof RemoteProvider ? { provider: provider.name, ...(await provider.adapter.estimate!(await provider.client(ctx), request)) } : { provider: provider.name, credits: 0 };
-  if (ctx.global.json) printJson(ctx, result);
-  else printLine(ctx, `${result.credits} credits`);
-  return 0;
-}
+export default defineCommand({
+  flags: requestFlags({ submit: false }),
+  examples: [
+    'ugc estimate --provider unrealugc --script "…" --creator tech-savvy-female-30 --product-name Acme --json',
+    'ugc estimate --provider ugen --script "…" --product-name Acme --product-image https://cdn.example.com/p.jpg',
+  ],
+  async run(ctx, input) {
+    const provider = await currentProvider(ctx);
+    const request = requestFromFlags(ctx, input, provider, 'estimate');
+    const estimate = requirePart(provider, 'estimate', 'estimate');
+    await requirePart(provider, 'jobs', 'estimate').validate(ctx, request);
+    await output(ctx, { provider: provider.name, ...(await estimate(ctx, request)) }, (r) => `${r.credits} credits`);
+  },
+});

@@ -1,9 +1,14 @@
-import type { Context } from '../core/context.js';
-import { runLocalJob } from '../providers/local.js';
+import { ExitCode } from '../core/errors.js';
+import { runLocalJob } from '../providers/local-render.js';
+import { defineCommand } from './define.js';
 import { withInterrupt } from './interrupt.js';
 
 /** The detached process behind `generate --no-wait` (local): renders one stored job, recording everything. */
-export default async function renderJob(ctx: Context, id: string): Promise<number> {
-  const job = await withInterrupt(ctx, (signal) => runLocalJob(ctx, id, { signal })).catch(() => null);
-  return job?.status === 'completed' ? 0 : 5;
-}
+export default defineCommand({
+  args: ['id'],
+  examples: [],
+  async run(ctx, { id }) {
+    const job = await withInterrupt((signal) => runLocalJob(ctx, id, { signal })).catch(() => null);
+    return job?.status === 'completed' ? ExitCode.Ok : ExitCode.JobFailed;
+  },
+});

@@ -1,11 +1,13 @@
-import type { Context } from '../core/context.js';
-import { describeJob, printJson, printLine } from '../core/present.js';
-import { getProvider } from '../providers/index.js';
+import { describeJob, output } from '../core/present.js';
+import { getProvider, requirePart } from '../providers/registry.js';
+import { defineCommand } from './define.js';
 
-export default async function status(ctx: Context, id: string): Promise<number> {
-  const stored = await ctx.jobs.get(id);
-  const job = await (await getProvider(stored.provider)).refresh(ctx, stored);
-  if (ctx.global.json) printJson(ctx, job);
-  else printLine(ctx, describeJob(job));
-  return 0;
-}
+export default defineCommand({
+  args: ['id'],
+  examples: ['ugc status job_abc123', 'ugc status job_abc123 --json'],
+  async run(ctx, { id }) {
+    const stored = await ctx.jobs.get(id);
+    const job = await requirePart(getProvider(stored.provider), 'jobs', 'status').refresh(ctx, stored);
+    await output(ctx, job, describeJob);
+  },
+});

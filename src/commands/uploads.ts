@@ -1,21 +1,24 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Context } from '../core/context.js';
-import { UsageError } from '../core/errors.js';
-import { printJson, printLine } from '../core/present.js';
-import { RemoteProvider } from '../providers/remote.js';
-import { providerFor } from './remote-call.js';
+import { output } from '../core/present.js';
+import type { UploadKind } from '../providers/definition.js';
+import { checkMediaFile, checkUploadLimits } from '../providers/media.js';
+import { currentProvider, requirePart } from '../providers/registry.js';
+import { defineCommand } from './define.js';
 
-/** Presigned upload of an avatar image or a voice sample; prints the storage key to finalise with. */
-export async function upload(ctx: Context, kind: 'avatar' | 'voice-sample', path: string): Promise<number> {
-  const provider = await providerFor(ctx, 'uploads', 'upload', `uploads ${kind}`);
-  const file = resolve(ctx.cwd, path);
-  if (!(await stat(file).catch(() => null))?.isFile()) throw new UsageError(`no such file ${path}`);
-  const result = await (provider as RemoteProvider).adapter.upload!(await (provider as RemoteProvider).client(ctx), kind, file);
-  if (ctx.global.json) printJson(ctx, result);
-  else printLine(ctx, result.key);
-  return 0;
-}
+/** Presigned upload of an avatar image or a voice sample, checked by content first; prints the storage key to finalise with. */
+const upload = (kind: UploadKind, example: string) =>
+  defineCommand({
+    args: ['path'],
+    examples: [example],
+    async run(ctx, { path }) {
+      const provider = await currentProvider(ctx);
+      const uploads = requirePart(provider, 'uploads', `uploads ${kind}`);
+      const file = resolve(ctx.cwd, path);
+      await checkUploadLimits(provider.name, uploads.limits[kind], kind, file);
+      await checkMediaFile(ctx, file, kind === 'avatar' ? 'image' : 'audio');
+      await output(ctx, await uploads.upload(ctx, kind, file), (result) => result.key);
+    },
+  });
 
-export const avatar = (ctx: Context, path: string) => upload(ctx, 'avatar', path);
-export const voiceSample = (ctx: Context, path: string) => upload(ctx, 'voice-sample', path);
+export const avatar = upload('avatar', 'ugc uploads avatar me.png --provider unrealugc');
+export const voiceSample = upload('voice-sample', 'ugc uploads voice-sample me.mp3 --provider unrealugc --json');

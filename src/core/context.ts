@@ -1,4 +1,5 @@
 import { JobStore } from './job-store.js';
+import { readSettings, type Settings } from './settings.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -6,6 +7,13 @@ export interface Streams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
+/** What the CLI is started with: its streams, environment and working directory (tests pass their own). */
+export interface World extends Streams {
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** The global flags, given before or after the command. */
 export interface GlobalOptions {
   provider?: string;
   baseUrl?: string;
@@ -22,6 +30,8 @@ export interface Context {
   io: Streams;
   env: Record<string, string | undefined>;
   cwd: string;
+  settings: Settings;
+  /** `settings.configDir`: all state lives under it. */
   configDir: string;
   global: GlobalOptions;
   jobs: JobStore;
@@ -31,16 +41,17 @@ export interface Context {
   interactive: boolean;
 }
 
-export function createContext(io: Streams, env: Record<string, string | undefined>, cwd: string, configDir: string, global: GlobalOptions): Context {
-  const ci = Boolean(env.CI && env.CI !== 'false' && env.CI !== '0');
+export function createContext(world: World, global: GlobalOptions): Context {
+  const settings = readSettings(world.env, world.cwd);
   return {
-    io,
-    env,
-    cwd,
-    configDir,
+    io: { stdout: world.stdout, stderr: world.stderr, stdin: world.stdin },
+    env: world.env,
+    cwd: world.cwd,
+    settings,
+    configDir: settings.configDir,
     global,
-    jobs: new JobStore(configDir),
-    fancy: Boolean(io.stderr.isTTY) && !ci && !env.NO_COLOR && global.color,
-    interactive: Boolean(io.stdin.isTTY) && !ci && global.input,
+    jobs: new JobStore(settings.configDir),
+    fancy: Boolean(world.stderr.isTTY) && !settings.ci && !settings.noColor && global.color,
+    interactive: Boolean(world.stdin.isTTY) && !settings.ci && global.input,
   };
 }

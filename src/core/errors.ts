@@ -1,4 +1,4 @@
-/** Exit codes of the CLI contract (shared/design/cli.md). */
+/** Exit codes of the CLI contract (docs/cli.md). */
 export const ExitCode = {
   Ok: 0,
   Error: 1,

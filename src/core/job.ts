@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-export const PROVIDERS = ['local', 'unrealugc', 'ultimatecreator', 'ugen', 'apex', 'vidgen'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+/** A registered provider's name (see src/providers/registry.ts). */
+export type ProviderName = string;
 
 export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -15,7 +15,7 @@ export type JobError = z.infer<typeof JobErrorSchema>;
 /** The job object of the CLI contract; extra fields are allowed and kept. */
 export const JobSchema = z.looseObject({
   id: z.string().min(1),
-  provider: z.enum(PROVIDERS),
+  provider: z.string().min(1),
   remoteId: z.string().nullable(),
   status: z.enum(JOB_STATUSES),
   providerStatus: z.string(),

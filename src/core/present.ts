@@ -1,6 +1,38 @@
 import type { Context } from './context.js';
 import type { Job } from './job.js';
 
+export type Cell = string | number | null | undefined;
+
+/** How a result shows to a person: lines of text made from it, or a table (and a line under it). */
+export type Human<T> = ((value: T) => string | string[]) | TableView<T>;
+
+export interface TableView<T> {
+  readonly head: readonly string[];
+  rows(value: T): Cell[][];
+  footer?(value: T): string;
+}
+
+/** A table with one row per item of a list. */
+export const eachRow = <I>(table: { readonly head: readonly string[]; row(item: I): Cell[] }): TableView<readonly I[]> => ({ head: table.head, rows: (items) => items.map((item) => table.row(item)) });
+
+/**
+ * Prints a command's result on stdout: with `--json` the value itself as one JSON document, else as
+ * `human` says. Every command that prints a result prints it through here.
+ */
+export async function output<T>(ctx: Context, value: T, human: Human<T>): Promise<void> {
+  if (ctx.global.json) return printJson(ctx, value);
+  if (typeof human === 'function') {
+    for (const line of [human(value)].flat()) printLine(ctx, line);
+    return;
+  }
+  await printTable(ctx, human.head, human.rows(value));
+  if (human.footer) printLine(ctx, human.footer(value));
+}
+
+/** A record's fields, one per line: `name         Mia`. */
+export const fieldLines = (record: Record<string, unknown>): string[] =>
+  Object.entries(record).map(([key, value]) => `${key.padEnd(13)}${Array.isArray(value) ? value.join(', ') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
+
 export function printJson(ctx: Context, value: unknown): void {
   ctx.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -19,10 +51,10 @@ export function note(ctx: Context, text: string): void {
   if (!ctx.global.quiet) ctx.io.stderr.write(`${text}\n`);
 }
 
-export async function printTable(ctx: Context, head: string[], rows: (string | number | null | undefined)[][]): Promise<void> {
+async function printTable(ctx: Context, head: readonly string[], rows: Cell[][]): Promise<void> {
   const { default: Table } = await import('cli-table3');
   const table = new Table({
-    head,
+    head: [...head],
     style: { head: ctx.fancy ? ['cyan'] : [], border: ctx.fancy ? ['grey'] : [] },
     chars: ctx.fancy ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
   });

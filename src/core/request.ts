@@ -1,58 +1,353 @@
-import { z } from 'zod';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
-export const MAX_SCRIPT_CHARS = 5000;
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
 export const CAPTION_VALUES = ['karaoke', 'clean', 'none'] as const;
 export const RESOLUTION_VALUES = ['720p', '1080p'] as const;
+export const MAX_SCRIPT_CHARS = 5000;
+export const MAX_DURATION_SECONDS = 600;
+
+/** What a field holds, which decides how a raw value (a flag's text, a batch cell, a JSON value) is read. */
+type Kind =
+  | { readonly type: 'script' }
+  | { readonly type: 'text' }
+  | { readonly type: 'choice'; readonly choices: readonly string[]; readonly default: string | null }
+  | { readonly type: 'seconds' }
+  /** A local file (checked to exist here, by content later) or an http(s) URL. */
+  | { readonly type: 'media'; readonly media: 'image' | 'audio' }
+  /** `key=value` pairs passed through to the provider. */
+  | { readonly type: 'params' };
+
+export interface FieldSpec {
+  /** The long flag of `generate` and `estimate`, and the batch column. */
+  readonly flag: string;
+  /** The placeholder shown in help: `<text>`. */
+  readonly value: string;
+  readonly help: string;
+  readonly kind: Kind;
+  /** Batch: `a|b` in this column makes one job per value. */
+  readonly matrix?: boolean;
+  /** Only means something when a job is submitted, so `estimate` does not offer it. */
+  readonly submitOnly?: boolean;
+  /** This field and that one cannot both be given. */
+  readonly excludes?: string;
+}
 
 /**
- * The unified generate request every provider maps from: `generate`'s flags, normalised.
- * Paths are absolute by the time a request is stored in a job record.
+ * The generate request, as one table: the CLI flags of `generate` and `estimate`, the request's
+ * validation and type, and the batch columns all derive from it. A field's key is its name in the
+ * request (and in job records); adding a field here adds the flag, the column and the check.
  */
-export const GenerateRequestSchema = z.object({
-  script: z.string(),
-  creator: z.string().nullable().default(null),
-  image: z.string().nullable().default(null),
-  voice: z.string().nullable().default(null),
-  audio: z.string().nullable().default(null),
-  aspect: z.enum(ASPECT_VALUES).default('9:16'),
-  captions: z.enum(CAPTION_VALUES).default('karaoke'),
-  music: z.string().nullable().default(null),
-  productName: z.string().nullable().default(null),
-  productImage: z.string().nullable().default(null),
-  cta: z.string().nullable().default(null),
-  prompt: z.string().nullable().default(null),
-  model: z.string().nullable().default(null),
-  durationSeconds: z.number().positive().nullable().default(null),
-  resolution: z.enum(RESOLUTION_VALUES).default('1080p'),
-  params: z.record(z.string(), z.string()).default({}),
-  webhookUrl: z.string().nullable().default(null),
-  idempotencyKey: z.string().nullable().default(null),
-});
-export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+export const REQUEST_FIELDS = {
+  script: { flag: 'script', value: '<text>', help: 'what the creator says', kind: { type: 'script' } },
+  creator: { flag: 'creator', value: '<id|slug>', help: 'stock or custom creator (see `ugc creators`)', kind: { type: 'text' }, matrix: true, excludes: 'image' },
+  image: { flag: 'image', value: '<path>', help: 'your own photo instead of a stock creator', kind: { type: 'media', media: 'image' } },
+  voice: { flag: 'voice', value: '<id>', help: "voice (see `ugc voices`); default: the creator's", kind: { type: 'text' }, matrix: true },
+  audio: { flag: 'audio', value: '<path>', help: 'your own voiceover (no TTS); the script then only feeds the captions', kind: { type: 'media', media: 'audio' } },
+  aspect: { flag: 'aspect', value: '<ratio>', help: '9:16 (default), 16:9 or 1:1', kind: { type: 'choice', choices: ASPECT_VALUES, default: '9:16' }, matrix: true },
+  captions: { flag: 'captions', value: '<style>', help: 'karaoke (default), clean or none', kind: { type: 'choice', choices: CAPTION_VALUES, default: 'karaoke' }, matrix: true },
+  music: { flag: 'music', value: '<path>', help: 'background music, looped and ducked under the voice', kind: { type: 'media', media: 'audio' } },
+  productName: { flag: 'product-name', value: '<text>', help: 'product name for the end card', kind: { type: 'text' } },
+  productImage: { flag: 'product-image', value: '<path|url>', help: 'product photo shown as a card', kind: { type: 'media', media: 'image' } },
+  cta: { flag: 'cta', value: '<text>', help: 'call to action for the end card', kind: { type: 'text' } },
+  prompt: { flag: 'prompt', value: '<text>', help: 'scene prompt (providers that take one)', kind: { type: 'text' } },
+  model: { flag: 'model', value: '<id>', help: 'model (see `ugc models`)', kind: { type: 'text' } },
+  durationSeconds: { flag: 'duration', value: '<seconds>', help: 'target length in seconds (a minimum for local renders)', kind: { type: 'seconds' } },
+  resolution: { flag: 'resolution', value: '<res>', help: '720p or 1080p (default)', kind: { type: 'choice', choices: RESOLUTION_VALUES, default: '1080p' } },
+  params: { flag: 'param', value: '<key=value>', help: 'provider-specific field, repeatable', kind: { type: 'params' } },
+  webhookUrl: { flag: 'webhook-url', value: '<url>', help: 'URL the provider calls when the job ends', kind: { type: 'text' }, submitOnly: true },
+  idempotencyKey: { flag: 'idempotency-key', value: '<key>', help: 'reuse to make a retried submission return the same job', kind: { type: 'text' }, submitOnly: true },
+} as const satisfies Record<string, FieldSpec>;
 
-const oneOf = (flag: string, value: string, allowed: readonly string[]) =>
-  new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+/** Not a field: another way to give the script. */
+export const SCRIPT_FILE = { flag: 'script-file', value: '<path>', help: 'read the script from a file' } as const;
 
-/** Checks that need no file system or provider: the same for every provider, before any work. */
-export function checkRequest(input: Partial<GenerateRequest> & { script?: string | null }): GenerateRequest {
-  const script = (input.script ?? '').trim();
-  if (!script) throw new UsageError('the script is empty', 'Pass --script "<text>" or --script-file <path>.');
-  if (script.length > MAX_SCRIPT_CHARS) {
-    throw new UsageError(`the script is ${script.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, 'Shorten it, or split it into several ads with `ugc batch`.');
+type Fields = typeof REQUEST_FIELDS;
+export type RequestField = keyof Fields;
+/** Where an input problem is: a request field, or the script file the script came from. */
+export type InputField = RequestField | 'scriptFile';
+
+type ValueOf<K extends Kind> = K extends { type: 'script' }
+  ? string
+  : K extends { type: 'choice'; choices: readonly (infer C)[]; default: infer D }
+    ? null extends D
+      ? C | null
+      : C
+    : K extends { type: 'seconds' }
+      ? number | null
+      : K extends { type: 'params' }
+        ? Record<string, string>
+        : string | null;
+
+/** The unified request every provider maps from. Paths are absolute by the time it is stored in a job record. */
+export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> };
+export type MediaField = { [F in RequestField]: Fields[F]['kind'] extends { type: 'media' } ? F : never }[RequestField];
+export const MEDIA_FIELDS = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((f) => REQUEST_FIELDS[f].kind.type === 'media') as MediaField[];
+export const mediaKindOf = (field: MediaField): 'image' | 'audio' => REQUEST_FIELDS[field].kind.media;
+
+export const isUrl = (value: string | null | undefined): value is string => Boolean(value && /^https?:\/\//i.test(value));
+
+// ---------------------------------------------------------------------------------------------
+// Problems with an input, said once and shown two ways
+
+/**
+ * A problem with one field. `message` names fields in braces: `{}` is the field itself, `{creator}`
+ * another one; the CLI shows them as flags (`--creator`), a batch as columns (`creator`, the row's
+ * field column saying which).
+ */
+export interface InputIssue {
+  field: InputField;
+  message: string;
+  hint?: string;
+}
+
+const flagOf = (field: string): string | null =>
+  field === 'scriptFile' ? SCRIPT_FILE.flag : field in REQUEST_FIELDS ? REQUEST_FIELDS[field as RequestField].flag : null;
+
+/** The field's batch column: its long flag without the dashes. */
+export const columnOf = (field: InputField): string => flagOf(field) ?? field;
+
+function render(text: string, self: InputField, as: 'flag' | 'column'): string {
+  const body = as === 'column' ? text.replace(/^\{\}:? /, '') : text;
+  return body.replace(/\{(\w*)\}/g, (whole, name: string) => {
+    const flag = flagOf(name || self);
+    return flag === null ? whole : as === 'flag' ? `--${flag}` : flag;
+  });
+}
+
+/** The issue as the CLI says it (`--aspect must be one of …`) or as a batch row error says it (`must be one of …`). */
+export function describeIssue(issue: InputIssue, as: 'flag' | 'column'): string {
+  return render(issue.message, issue.field, as);
+}
+
+/** An input problem found before anything is spent (exit 2), knowing its field. */
+export class InputError extends UsageError {
+  constructor(readonly issue: InputIssue) {
+    super(describeIssue(issue, 'flag'), issue.hint === undefined ? undefined : render(issue.hint, issue.field, 'flag'));
+    this.name = 'InputError';
   }
-  if (input.aspect && !(ASPECT_VALUES as readonly string[]).includes(input.aspect)) throw oneOf('--aspect', input.aspect, ASPECT_VALUES);
-  if (input.captions && !(CAPTION_VALUES as readonly string[]).includes(input.captions)) throw oneOf('--captions', input.captions, CAPTION_VALUES);
-  if (input.resolution && !(RESOLUTION_VALUES as readonly string[]).includes(input.resolution)) throw oneOf('--resolution', input.resolution, RESOLUTION_VALUES);
-  if (input.creator && input.image) throw new UsageError('pass either --creator or --image, not both');
-  if (input.durationSeconds !== undefined && input.durationSeconds !== null && !(input.durationSeconds > 0 && input.durationSeconds <= 600)) {
-    throw new UsageError('--duration must be a number of seconds between 1 and 600');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading raw values
+
+/** A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the script file). */
+export type RawRequest = Partial<Record<InputField, unknown>>;
+
+type Read<T> = { value: T } | { issue: Omit<InputIssue, 'field'> };
+
+const blank = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+const normalize = (text: string) => text.replace(/\r\n?/g, '\n').trim();
+
+function readText(raw: unknown): Read<string | null> {
+  if (blank(raw)) return { value: null };
+  if (typeof raw === 'string') return { value: normalize(raw) };
+  if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
+  return { issue: { message: '{} must be text' } };
+}
+
+function readChoice(raw: unknown, kind: Extract<Kind, { type: 'choice' }>): Read<string | null> {
+  const text = readText(raw);
+  if ('issue' in text || text.value === null) return 'issue' in text ? text : { value: kind.default };
+  if (!kind.choices.includes(text.value)) return { issue: { message: `{} must be one of ${kind.choices.join(', ')} (got "${text.value}")` } };
+  return text;
+}
+
+function readSeconds(raw: unknown): Read<number | null> {
+  if (blank(raw)) return { value: null };
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isFinite(value)) return { issue: { message: `{} must be a number of seconds (got "${String(raw).trim()}")` } };
+  if (!(value > 0 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
+  return { value };
+}
+
+/** null when `path` is a readable file, else what is wrong with it. */
+function fileProblem(path: string): Omit<InputIssue, 'field'> | null {
+  try {
+    if (!statSync(path).isFile()) return { message: `{}: ${path} is not a file` };
+    accessSync(path, constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { message: `{}: no such file ${path}` };
+    if (code === 'EACCES') return { message: `{}: cannot read ${path} (EACCES)`, hint: 'Permission denied: make the file readable, or pass another one.' };
+    return { message: `{}: cannot read ${path}${code ? ` (${code})` : ''}` };
   }
-  const parsed = GenerateRequestSchema.safeParse({ ...input, script });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`invalid ${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'unknown problem'}`);
+}
+
+/** A URL passes through (the provider decides whether it takes one); a path becomes absolute and must be a readable file. */
+function readMedia(raw: unknown, cwd: string): Read<string | null> {
+  const text = readText(raw);
+  if ('issue' in text || text.value === null || isUrl(text.value)) return text;
+  const path = resolve(cwd, text.value);
+  const problem = fileProblem(path);
+  return problem ? { issue: problem } : { value: path };
+}
+
+/** One `key=value` pair: the one reading of `--param` and of each pair in a batch `param` cell. */
+function readPair(text: string, into: Record<string, string>): Omit<InputIssue, 'field'> | null {
+  const eq = text.indexOf('=');
+  if (eq < 1 || !text.slice(0, eq).trim()) return { message: `{} must be key=value (got "${text.trim()}")` };
+  into[text.slice(0, eq).trim()] = text.slice(eq + 1).trim();
+  return null;
+}
+
+/**
+ * `--param` values (each one pair), a batch cell (`k=v;k2=v2`, or a JSON object), or a JSON rows file's
+ * object. Numbers and booleans become text; the provider's own validation decides the rest.
+ */
+function readParams(raw: unknown): Read<Record<string, string>> {
+  const params: Record<string, string> = {};
+  if (blank(raw)) return { value: params };
+  if (Array.isArray(raw)) {
+    for (const pair of raw) {
+      const problem = readPair(String(pair), params);
+      if (problem) return { issue: problem };
+    }
+    return { value: params };
   }
-  return parsed.data;
+  let object: unknown = raw;
+  if (typeof raw === 'string') {
+    const text = raw.trim();
+    if (!text.startsWith('{')) {
+      for (const pair of text.split(';').filter((p) => p.trim())) {
+        const problem = readPair(pair, params);
+        if (problem) return { issue: problem };
+      }
+      return { value: params };
+    }
+    try {
+      object = JSON.parse(text);
+    } catch {
+      return { issue: { message: '{} is not valid JSON: write a JSON object or k=v;k2=v2' } };
+    }
+  }
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return { issue: { message: '{} must be a JSON object or k=v;k2=v2' } };
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return { issue: { message: `{}: the value of "${key}" must be text, a number or a boolean` } };
+    params[key] = String(value);
+  }
+  return { value: params };
+}
+
+function readScript(raw: RawRequest, cwd: string): { value: string; issues: InputIssue[] } {
+  const fromFlag = readText(raw.script);
+  if ('issue' in fromFlag) return { value: '', issues: [{ field: 'script', ...fromFlag.issue }] };
+  if (blank(raw.scriptFile)) return { value: fromFlag.value ?? '', issues: [] };
+  if (fromFlag.value !== null) return { value: fromFlag.value, issues: [{ field: 'scriptFile', message: 'pass either {script} or {scriptFile}, not both' }] };
+  const path = resolve(cwd, String(raw.scriptFile).trim());
+  try {
+    return { value: normalize(readFileSync(path, 'utf8')), issues: [] };
+  } catch {
+    return { value: '', issues: [{ field: 'scriptFile', message: `{}: cannot read ${path}` }] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a provider takes
+
+/** A provider's rules for a request, checked before anything is spent; the messages name the provider. */
+export interface InputRules {
+  /** Fields that must be given; a list means one of them. */
+  readonly required: readonly (RequestField | readonly RequestField[])[];
+  /** Fields it cannot use, each with why (said after "does not take --x: "). */
+  readonly unsupported?: Partial<Record<RequestField, string>>;
+  /** Media it takes only as public URLs (it fetches them itself). */
+  readonly urlOnly?: readonly MediaField[];
+  /** Media it takes only as local files (uploaded from this machine). */
+  readonly pathOnly?: readonly MediaField[];
+  /** What to do about a missing or refused field (e.g. where to list creator ids). */
+  readonly hints?: Partial<Record<RequestField, string>>;
+}
+
+/** What most providers need: a script. */
+export const SCRIPT_REQUIRED: InputRules = { required: ['script'] };
+
+const given = (request: GenerateRequest, field: RequestField): boolean => {
+  const value = request[field];
+  return value !== null && value !== '' && !(typeof value === 'object' && Object.keys(value).length === 0);
+};
+
+function ruleIssues(request: GenerateRequest, rules: InputRules, provider: string, skip: Set<InputField>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  for (const requirement of rules.required) {
+    const fields = typeof requirement === 'string' ? [requirement] : requirement;
+    if (fields.some((f) => given(request, f) || skip.has(f))) continue;
+    const [first] = fields as [RequestField];
+    if (first === 'script') issues.push({ field: 'script', message: 'the script is empty', hint: 'Pass {script} "<text>" or {scriptFile} <path>.' });
+    else issues.push({ field: first, message: `${provider} needs ${fields.map((f) => `{${f}}`).join(' or ')}`, hint: rules.hints?.[first] });
+  }
+  for (const [field, why] of Object.entries(rules.unsupported ?? {}) as [RequestField, string][]) {
+    if (given(request, field)) issues.push({ field, message: `${provider} does not take {}: ${why}`, hint: rules.hints?.[field] });
+  }
+  for (const field of rules.urlOnly ?? []) {
+    const value = request[field];
+    if (value && !isUrl(value)) issues.push({ field, message: `${provider} takes {} as a public URL (https://…), not a file` });
+  }
+  for (const field of rules.pathOnly ?? []) {
+    if (isUrl(request[field])) issues.push({ field, message: `${provider} uploads {} from this machine: pass a file path, not a URL` });
+  }
+  return issues;
+}
+
+/** The first way `request` breaks `provider`'s rules, as an InputError; for callers that did not parse with them. */
+export function checkRules(request: GenerateRequest, rules: InputRules, provider: string): void {
+  const [issue] = ruleIssues(request, rules, provider, new Set());
+  if (issue) throw new InputError(issue);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+export interface ParseOptions {
+  /** Where relative paths resolve: the working directory, or a rows file's directory. */
+  cwd: string;
+  /** The provider's rules, and its name for their messages (default: a script is required). */
+  rules?: InputRules;
+  provider?: string;
+}
+
+/**
+ * Reads a raw request into the unified one, collecting every problem (not just the first): each value
+ * by its field's kind, then the fields that exclude each other, then the provider's rules. The request
+ * is only meaningful when `issues` is empty.
+ */
+export function parseRequest(raw: RawRequest, options: ParseOptions): { request: GenerateRequest; issues: InputIssue[] } {
+  const script = readScript(raw, options.cwd);
+  const issues: InputIssue[] = [...script.issues];
+  if (script.value.length > MAX_SCRIPT_CHARS) {
+    issues.push({ field: 'script', message: `the script is ${script.value.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, hint: 'Shorten it, or split it into several ads with `ugc batch`.' });
+  }
+  const request: Record<string, unknown> = { script: script.value };
+  for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
+    if (field === 'script') continue;
+    const kind = spec.kind;
+    const read: Read<unknown> =
+      kind.type === 'choice' ? readChoice(raw[field], kind)
+      : kind.type === 'seconds' ? readSeconds(raw[field])
+      : kind.type === 'media' ? readMedia(raw[field], options.cwd)
+      : kind.type === 'params' ? readParams(raw[field])
+      : readText(raw[field]);
+    if ('issue' in read) {
+      issues.push({ field, ...read.issue });
+      request[field] = null;
+    } else request[field] = read.value;
+  }
+  const parsed = request as GenerateRequest;
+  for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
+    if (spec.excludes && given(parsed, field) && given(parsed, spec.excludes as RequestField)) {
+      issues.push({ field, message: `pass either {${field}} or {${spec.excludes}}, not both` });
+    }
+  }
+  const skip = new Set(issues.map((i) => (i.field === 'scriptFile' ? 'script' : i.field)));
+  issues.push(...ruleIssues(parsed, options.rules ?? SCRIPT_REQUIRED, options.provider ?? 'this provider', skip));
+  return { request: parsed, issues };
+}
+
+/** The request, or the first problem as an InputError (exit 2): for one request given on the command line or through the API. */
+export function checkRequest(raw: RawRequest, options: ParseOptions = { cwd: process.cwd() }): GenerateRequest {
+  const { request, issues } = parseRequest(raw, options);
+  if (issues[0]) throw new InputError(issues[0]);
+  return request;
 }

@@ -1,53 +1,83 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { PROVIDERS, type ProviderName } from './job.js';
-import type { Context } from './context.js';
 
-export interface Profile {
-  provider?: ProviderName;
-  /** Base URL per provider (a self-hosted vidgen, a staging API). */
-  baseUrls?: Partial<Record<ProviderName, string>>;
+/**
+ * Every `UGC_*` environment variable, parsed in one place when a command starts. A flag given on the
+ * command line wins over these; these win over the stored profile (see `profiles.ts`).
+ */
+export interface Settings {
+  /** UGC_CONFIG_DIR, else the platform's config dir. */
+  configDir: string;
+  /** UGC_PROVIDER */
+  provider: string | null;
+  /** UGC_BASE_URL */
+  baseUrl: string | null;
+  /** UGC_API_KEY */
+  apiKey: string | null;
+  /** UGC_PROFILE */
+  profile: string | null;
+  /** UGC_POLL_INTERVAL: seconds between status polls, instead of the provider's recommendation. */
+  pollIntervalSeconds: number | null;
+  /** UGC_WEBHOOK_BACKOFF_MS: the first retry delay of webhook forwards. */
+  webhookBackoffMs: number | null;
+  /** UGC_QUEUE_LOCK_MS: how long a worker's hold on a batch row lasts without renewal. */
+  queueLockMs: number;
+  /** CI set (and not "false" or "0"): never prompt, no spinner. */
+  ci: boolean;
+  /** NO_COLOR set: no colour, no spinner. */
+  noColor: boolean;
 }
 
-interface ConfigShape {
-  profiles: Record<string, Profile>;
+/** The variables `ugc` reads, for `docs/cli.md` (a test keeps the two in step). */
+export const VARIABLES = [
+  'UGC_CONFIG_DIR',
+  'UGC_PROVIDER',
+  'UGC_BASE_URL',
+  'UGC_API_KEY',
+  'UGC_PROFILE',
+  'UGC_POLL_INTERVAL',
+  'UGC_WEBHOOK_BACKOFF_MS',
+  'UGC_QUEUE_LOCK_MS',
+  // Read by the render layer's ffmpeg discovery (src/render/ffmpeg/locate.ts), which is memoised per value.
+  'UGC_FFMPEG',
+  'UGC_FFPROBE',
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+export function readSettings(env: Env, cwd: string): Settings {
+  const text = (name: string) => env[name] || null;
+  return {
+    configDir: configDirFrom(env, cwd),
+    provider: text('UGC_PROVIDER'),
+    baseUrl: text('UGC_BASE_URL'),
+    apiKey: text('UGC_API_KEY'),
+    profile: text('UGC_PROFILE'),
+    pollIntervalSeconds: positive(env, 'UGC_POLL_INTERVAL', 'a number of seconds'),
+    webhookBackoffMs: positive(env, 'UGC_WEBHOOK_BACKOFF_MS', 'a number of milliseconds'),
+    queueLockMs: positive(env, 'UGC_QUEUE_LOCK_MS', 'a number of milliseconds') ?? 30_000,
+    ci: Boolean(env.CI && env.CI !== 'false' && env.CI !== '0'),
+    noColor: Boolean(env.NO_COLOR),
+  };
 }
 
-type ConfStore = { get(key: 'profiles'): Record<string, Profile>; set(key: 'profiles', value: Record<string, Profile>): void };
-
-/** `config.json` in the config dir, through `conf` (atomic writes, schema-free JSON). Loaded only when needed. */
-async function store(ctx: Context): Promise<ConfStore> {
-  const { default: Conf } = await import('conf');
-  return new Conf<ConfigShape>({ projectName: 'ugc', projectSuffix: '', cwd: ctx.configDir, configName: 'config', defaults: { profiles: {} } }) as unknown as ConfStore;
+function positive(env: Env, name: string, what: string): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`${name} must be ${what} above 0 (got "${raw}")`, `Fix or unset ${name}.`);
+  return value;
 }
 
-export const profileName = (ctx: Context): string => ctx.global.profile ?? ctx.env.UGC_PROFILE ?? 'default';
-
-export async function readProfile(ctx: Context): Promise<Profile> {
-  return (await store(ctx)).get('profiles')[profileName(ctx)] ?? {};
-}
-
-export async function updateProfile(ctx: Context, change: (profile: Profile) => Profile): Promise<void> {
-  const config = await store(ctx);
-  const profiles = config.get('profiles');
-  config.set('profiles', { ...profiles, [profileName(ctx)]: change(profiles[profileName(ctx)] ?? {}) });
-}
-
-/** Provider precedence: --provider, then UGC_PROVIDER, then the stored profile, then local. */
-export async function resolveProviderName(ctx: Context): Promise<ProviderName> {
-  const name = ctx.global.provider ?? ctx.env.UGC_PROVIDER ?? (await readProfile(ctx)).provider ?? 'local';
-  if (!(PROVIDERS as readonly string[]).includes(name)) throw new UsageError(`unknown provider "${name}"`, `Providers: ${PROVIDERS.join(', ')}.`);
-  return name as ProviderName;
-}
-
-/** Base URL precedence: --base-url, then UGC_BASE_URL, then the profile's, then the provider's documented one. */
-export async function resolveBaseUrl(ctx: Context, provider: ProviderName, documented: string | null): Promise<string> {
-  const url = ctx.global.baseUrl ?? ctx.env.UGC_BASE_URL ?? (await readProfile(ctx)).baseUrls?.[provider] ?? documented;
-  if (!url) throw new UsageError(`${provider} has no public base URL: it is self-hosted`, 'Pass --base-url <url> (or set UGC_BASE_URL).');
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-  } catch {
-    throw new UsageError(`--base-url must be an http(s) URL (got "${url}")`);
-  }
-  return url;
+/**
+ * `UGC_CONFIG_DIR`, else the platform's config dir — the same place `conf` (env-paths) uses for a project
+ * named "ugc" with no suffix. Computed here rather than by loading `conf`, to keep start-up fast.
+ */
+function configDirFrom(env: Env, cwd: string): string {
+  if (env.UGC_CONFIG_DIR) return resolve(cwd, env.UGC_CONFIG_DIR);
+  const home = env.HOME ?? homedir();
+  if (process.platform === 'darwin') return join(home, 'Library', 'Preferences', 'ugc');
+  if (process.platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'ugc', 'Config');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'ugc');
 }

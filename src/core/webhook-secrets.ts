@@ -1,31 +1,23 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { withFileLock } from './file-lock.js';
 import { readJsonFile } from './json-files.js';
 
-/** Providers whose deliveries are signed with Standard Webhooks (`whsec_` secrets); the rest use a hex HMAC key. */
-const STANDARD_WEBHOOKS = new Set(['unrealugc', 'apex', 'local']);
-
 const fileOf = (configDir: string) => join(configDir, 'webhook-secrets.json');
 
-function newSecret(provider: string): string {
-  return STANDARD_WEBHOOKS.has(provider) ? `whsec_${randomBytes(32).toString('base64')}` : randomBytes(32).toString('hex');
-}
-
 /**
- * The signing secret `ugc` uses for a provider's events: created on first use, then the same on every
- * run, kept in a file only the owner can read.
+ * The signing secret `ugc` uses for a provider's events: made by `create` (in the format of the
+ * provider's scheme) on first use, then the same on every run, kept in a file only the owner can read.
  */
-export async function webhookSecret(configDir: string, provider: string): Promise<string> {
+export async function storedSecret(configDir: string, provider: string, create: () => string): Promise<string> {
   const path = fileOf(configDir);
   const existing = (await load(path))[provider];
   if (existing) return existing;
   await mkdir(configDir, { recursive: true, mode: 0o700 });
   return withFileLock(`${path}.lock`, async () => {
     const all = await load(path);
-    const secret = all[provider] ?? newSecret(provider);
+    const secret = all[provider] ?? create();
     if (!all[provider]) {
       await writeFileAtomic(path, `${JSON.stringify({ ...all, [provider]: secret }, null, 2)}\n`, 0o600);
       await chmod(path, 0o600);

@@ -11,12 +11,3 @@ export async function* cursorPages<T>(fetchPage: (cursor: string | null) => Prom
     cursor = page.next;
   } while (cursor !== null);
 }
-
-/** Items across numbered pages (U-Gen): stops after `totalPages`, or at the first empty page. */
-export async function* numberedPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; totalPages: number }>): AsyncGenerator<T> {
-  for (let page = 1; ; page++) {
-    const result = await fetchPage(page);
-    yield* result.items;
-    if (result.items.length === 0 || page >= result.totalPages) return;
-  }
-}

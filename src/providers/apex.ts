@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
-import type { GenerateRequest } from '../core/request.js';
-import type { Adapter, RemoteJob } from './adapter.js';
-import { isUrl, paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
+import type { Job } from '../core/job.js';
+import { InputError, isUrl, type GenerateRequest } from '../core/request.js';
+import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
+import { defineRemoteProvider, type RemoteJob } from './remote.js';
+import { endedAt, errorMessage, requestText, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
+import { standardScheme } from './webhook-schemes.js';
 
 interface ApexJob {
   jobId: string;
@@ -59,50 +63,64 @@ function toJob(job: ApexJob): RemoteJob {
     providerStatus: job.status,
     progress: status === 'completed' ? 100 : (job.progress ?? 0),
     outputUrl: job.outputUrl ?? null,
-    error: status === 'failed' ? { code: 'provider_failed', message: job.error ?? 'the provider reported a failure' } : null,
+    errorMessage: job.error,
   };
 }
 
-/** Apex Studio (api-docs/003): many generation kinds behind /api/generate/*, jobs at /api/jobs?id=. */
-export const apex: Adapter = {
+/** `{ event, timestamp, data }` with the completed and failed fields of its document. */
+function eventBody(event: string, kind: EventKind, job: Job, timestamp: string): unknown {
+  const base = { jobId: job.remoteId ?? job.id, type: 'video' };
+  const data =
+    kind === 'completed'
+      ? {
+          ...base,
+          status: 'completed',
+          outputUrl: videoUrl(job),
+          outputType: 'video/mp4',
+          metadata: { model: requestText(job, 'model'), durationSeconds: job.output.durationSeconds, resolution: requestText(job, 'resolution') },
+          createdAt: job.createdAt,
+          completedAt: endedAt(job, timestamp),
+        }
+      : { ...base, status: 'failed', error: errorMessage(job, statusFor(kind, job)), creditsRefunded: job.credits.charged, createdAt: job.createdAt, failedAt: endedAt(job, timestamp) };
+  return { event, timestamp, data };
+}
+
+/** Apex Studio: many generation kinds behind /api/generate/*, jobs at /api/jobs?id=. */
+export default defineRemoteProvider({
   name: 'apex',
-  documentedBaseUrl: 'https://useapexstudio.com',
-  authHeader: 'authorization',
-  // The document names no idempotency mechanism; `ugc` sends the header on every POST (see README).
-  idempotency: 'header',
-  capabilities: { cancel: false, creators: false, voices: false, uploads: false, models: true, estimate: true, projects: false },
-  pollIntervalSeconds: 5,
-  parseError: readErrorEnvelope,
-
-  validate(request) {
-    const kind = kindOf(request);
-    if (!/^[a-z0-9-]+$/.test(kind)) throw new UsageError(`--param kind must name an Apex generation endpoint (got "${kind}")`);
-    if (kind === 'avatar') {
-      if (!isUrl(request.image)) throw new UsageError('apex takes the spokesperson photo as a URL: pass --image https://…');
-      if (request.audio && !isUrl(request.audio)) throw new UsageError('apex takes pre-recorded audio as a URL: pass --audio https://…');
-    }
-    if (request.creator) throw new UsageError('apex has no creator catalog: pass --image <photo URL> for a talking-head video');
+  summary: 'Apex Studio: video, avatar and other generation kinds (useapexstudio.com)',
+  document: 'Apex Studio AI Video Generation API, https://useapexstudio.com (paths under /api)',
+  api: {
+    documentedBaseUrl: 'https://useapexstudio.com',
+    authHeader: 'authorization',
+    // The document names no idempotency mechanism; `ugc` sends the header on every POST (see docs/providers.md).
+    idempotency: 'header',
+    parseError: readErrorEnvelope,
   },
 
-  async create(http, request, { idempotencyKey, signal }) {
-    const { data } = await http.post<{ data: ApexJob }>(`/api/generate/${kindOf(request)}`, { json: bodyFor(request), idempotencyKey, signal });
-    return toJob(data.data);
-  },
-
-  async get(http, remoteId, signal) {
-    return toJob((await http.get<{ data: ApexJob }>('/api/jobs', { query: { id: remoteId }, signal })).data.data);
+  jobs: {
+    pollIntervalSeconds: 5,
+    inputs: { required: ['script'], unsupported: { creator: 'it has no creator catalog (pass {image} <photo URL> for a talking-head video)' } },
+    check(request) {
+      const kind = kindOf(request);
+      if (!/^[a-z0-9-]+$/.test(kind)) throw new InputError({ field: 'params', message: `{} kind must name an Apex generation endpoint (got "${kind}")` });
+      if (kind === 'avatar') {
+        if (!isUrl(request.image)) throw new InputError({ field: 'image', message: 'apex takes the spokesperson photo as a URL: pass {} https://…' });
+        if (request.audio && !isUrl(request.audio)) throw new InputError({ field: 'audio', message: 'apex takes pre-recorded audio as a URL: pass {} https://…' });
+      }
+    },
+    async create(http, request, { idempotencyKey, signal }) {
+      const { data } = await http.post<{ data: ApexJob }>(`/api/generate/${kindOf(request)}`, { json: bodyFor(request), idempotencyKey, signal });
+      return toJob(data.data);
+    },
+    async get(http, remoteId, signal) {
+      return toJob((await http.get<{ data: ApexJob }>('/api/jobs', { query: { id: remoteId }, signal })).data.data);
+    },
   },
 
   async whoami(http) {
     const { data } = await http.get<{ data: { credits: number; plan: string } }>('/api/usage');
     return { account: `${data.data.plan} plan`, plan: data.data.plan, credits: data.data.credits };
-  },
-
-  async listModels() {
-    return [
-      ...VIDEO_MODELS.map((id) => ({ id, kind: 'video', source: 'documented' })),
-      ...AVATAR_MODELS.map((id) => ({ id, kind: 'avatar', source: 'documented' })),
-    ];
   },
 
   async estimate(_http, request) {
@@ -111,4 +129,22 @@ export const apex: Adapter = {
     if (credits === undefined) throw new UsageError(`no documented price for the Apex kind "${kind}"`);
     return { credits, kind, source: 'documented price list' };
   },
-};
+
+  models: {
+    list: async () => [...VIDEO_MODELS.map((id) => ({ id, kind: 'video', source: 'documented' })), ...AVATAR_MODELS.map((id) => ({ id, kind: 'avatar', source: 'documented' }))],
+    table: { head: ['ID', 'NAME', 'DETAILS'], row: (m) => [m.id, String(m.name ?? ''), String(m.kind ?? m.tier ?? m.description ?? '')] },
+  },
+
+  // No signature is documented: the events `ugc` forwards are signed with Standard Webhooks.
+  webhooks: {
+    scheme: standardScheme,
+    events: { completed: 'job.completed', failed: 'job.failed' },
+    body: eventBody,
+    sample: {
+      remoteId: () => randomUUID(),
+      finished: (id) => ({ output: { path: null, url: `https://cdn.useapexstudio.com/outputs/${id}/output.mp4`, thumbnailPath: null, durationSeconds: 30 } }),
+      credits: 150,
+      model: null,
+    },
+  },
+});

@@ -34,5 +34,3 @@ export function paramValues(params: Record<string, string>): Record<string, stri
   }
   return out;
 }
-
-export const isUrl = (value: string | null): value is string => Boolean(value && /^https?:\/\//i.test(value));

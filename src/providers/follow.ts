@@ -6,8 +6,9 @@ import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
-import type { Provider } from './index.js';
-import { RemoteProvider } from './remote.js';
+import type { ProviderDefinition } from './definition.js';
+import { requirePart } from './registry.js';
+import { thumbnailArgs } from '../render/compose.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { durationOf, probe } from '../render/ffmpeg/probe.js';
 import { runFfmpeg } from '../render/ffmpeg/run.js';
@@ -30,9 +31,9 @@ export interface FollowOptions {
  * Polls a job to a terminal status at the provider's recommended interval (with jitter, so many
  * watchers do not poll in step), then makes sure its video is at `outputPath` with a thumbnail beside it.
  */
-export async function follow(ctx: Context, provider: Provider, job: Job, options: FollowOptions): Promise<Job> {
-  const fromEnv = Number(ctx.env.UGC_POLL_INTERVAL);
-  const interval = options.intervalSeconds ?? (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds);
+export async function follow(ctx: Context, provider: ProviderDefinition, job: Job, options: FollowOptions): Promise<Job> {
+  const jobs = requirePart(provider, 'jobs', 'watch');
+  const interval = options.intervalSeconds ?? ctx.settings.pollIntervalSeconds ?? jobs.pollIntervalSeconds;
   const deadline = options.timeoutSeconds ? Date.now() + options.timeoutSeconds * 1000 : Infinity;
   let last = '';
   for (;;) {
@@ -51,22 +52,22 @@ export async function follow(ctx: Context, provider: Provider, job: Job, options
     } catch {
       throw new InterruptedError(`stopped following ${job.id}; it continues (\`ugc watch ${job.id}\`)`);
     }
-    job = await provider.refresh(ctx, job);
+    job = await jobs.refresh(ctx, job);
   }
   if (job.status !== 'completed') return job;
   return deliver(ctx, provider, job, options);
 }
 
-/** Puts the finished video at `outputPath`: downloaded (remote) or copied (a local job asked elsewhere). */
-async function deliver(ctx: Context, provider: Provider, job: Job, options: FollowOptions): Promise<Job> {
+/** Puts the finished video at `outputPath`: copied (a local job asked elsewhere) or downloaded (a job whose video is at a URL). */
+async function deliver(ctx: Context, provider: ProviderDefinition, job: Job, options: FollowOptions): Promise<Job> {
+  const download = provider.jobs?.download;
   const target = options.outputPath;
   if (job.output.path === target) return job;
   if (job.output.path) {
     await copyAtomic(job.output.path, target);
     if (job.output.thumbnailPath) await copyAtomic(job.output.thumbnailPath, thumbnailPathFor(target));
-  } else if (job.output.url && provider instanceof RemoteProvider) {
-    const http = await provider.client(ctx);
-    await http.download(job.output.url, target, { signal: options.signal, onProgress: options.onDownload });
+  } else if (job.output.url && download) {
+    await download(ctx, job, target, { signal: options.signal, onProgress: options.onDownload });
   } else {
     throw new UgcError(`${job.id} completed but ${provider.name} gave no video URL`, { code: 'no_output' });
   }
@@ -82,7 +83,7 @@ async function makeThumbnail(ctx: Context, video: string, thumbnailPath: string)
   if (!info) throw new UgcError(`the downloaded file ${video} is not a video`, { code: 'bad_output' });
   const duration = durationOf(info);
   const temp = tempPathFor(thumbnailPath);
-  await runFfmpeg(tools.ffmpeg.path, ['-ss', String(Math.min(1, duration / 2)), '-i', video, '-frames:v', '1', '-q:v', '3', '-f', 'mjpeg', temp], { what: 'writing the thumbnail' });
+  await runFfmpeg(tools.ffmpeg.path, thumbnailArgs(video, Math.min(1, duration / 2), temp), { what: 'writing the thumbnail' });
   await rename(temp, thumbnailPath);
   return duration || null;
 }

@@ -1,7 +1,10 @@
-import { UsageError } from '../core/errors.js';
+import { randomUUID } from 'node:crypto';
+import type { Job } from '../core/job.js';
 import type { GenerateRequest } from '../core/request.js';
-import type { Adapter, RemoteJob } from './adapter.js';
-import { isUrl, paramValues, readErrorEnvelope } from './envelopes.js';
+import { paramValues, readErrorEnvelope } from './envelopes.js';
+import { defineRemoteProvider, type RemoteJob } from './remote.js';
+import { creditsOf, endedAt, errorMessage, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { timestampedHexScheme } from './webhook-schemes.js';
 
 interface UGenJob {
   job_id: string;
@@ -27,49 +30,65 @@ const toJob = (job: UGenJob): RemoteJob => ({
   providerStatus: job.current_stage ? `${job.status}:${job.current_stage}` : job.status,
   progress: job.status === 'completed' ? 100 : (job.progress_percent ?? 0),
   outputUrl: job.final_video_url ?? null,
-  error: job.status === 'failed' ? { code: 'provider_failed', message: job.error_message ?? 'the provider reported a failure' } : null,
+  errorMessage: job.error_message,
   creditsCharged: job.credits_consumed ?? job.credits_reserved ?? null,
 });
 
-/** U-Gen (api-docs/002): product videos from a product photo URL and a persona; idempotency key in the body. */
-export const uGen: Adapter = {
+/** The flat body of its webhook guide (as the emulator reads it); U-Gen has no cancelled status. */
+function eventBody(event: string, kind: EventKind, job: Job, timestamp: string): unknown {
+  const completed = kind === 'completed';
+  const status = statusFor(kind, job);
+  return {
+    event,
+    job_id: job.remoteId ?? job.id,
+    status: completed ? 'completed' : 'failed',
+    final_video_url: completed ? videoUrl(job) : null,
+    thumbnail_url: completed ? thumbnailUrl(job) : null,
+    credits_consumed: creditsOf(job),
+    error_message: completed ? null : errorMessage(job, status),
+    timestamp: endedAt(job, timestamp),
+  };
+}
+
+/** U-Gen: product videos from a product photo URL and a persona; idempotency key in the body. */
+export default defineRemoteProvider({
   name: 'ugen',
-  documentedBaseUrl: 'https://api.u-gen.ai/api/v1',
-  authHeader: 'x-api-key',
-  idempotency: 'body',
-  capabilities: { cancel: false, creators: false, voices: false, uploads: false, models: false, estimate: true, projects: false },
-  // "Poll the job endpoint every 10 seconds"
-  pollIntervalSeconds: 10,
-  parseError: readErrorEnvelope,
+  summary: 'U-Gen: product videos from a product photo URL and a persona (u-gen.ai)',
+  document: 'U-Gen SDKs & Examples, https://api.u-gen.ai/api/v1',
+  api: { documentedBaseUrl: 'https://api.u-gen.ai/api/v1', authHeader: 'x-api-key', idempotency: 'body', parseError: readErrorEnvelope },
 
-  validate(request) {
-    if (!request.productName) throw new UsageError('ugen needs --product-name');
-    if (!isUrl(request.productImage)) throw new UsageError('ugen needs --product-image as a public URL (https://…)');
-    if (request.image || request.audio) throw new UsageError('ugen generates from a product photo and a persona: --image and --audio are not supported (pass the persona id as --creator)');
-  },
-
-  async create(http, request, { idempotencyKey, signal }) {
-    const body = {
-      product_name: request.productName,
-      product_image_url: request.productImage,
-      segment_count: segments(request),
-      ...(request.creator ? { persona_id: request.creator } : {}),
-      ...(request.model ? { video_model: request.model } : {}),
-      // Not in the project's copy of the document; U-Gen's reference names the script field so.
-      custom_script: request.script,
-      ...paramValues(request.params),
-    };
-    const { data } = await http.post<UGenJob>('/jobs', { json: body, idempotencyKey, signal });
-    return toJob(data);
-  },
-
-  // One URL per account: `--webhook-url` points it here, signed with the secret `ugc webhooks secret --provider ugen` prints.
-  async configureWebhook(http, url, secret) {
-    await http.put('/tenants/me/webhook', { json: { webhook_url: url, webhook_secret: secret } });
-  },
-
-  async get(http, remoteId, signal) {
-    return toJob((await http.get<UGenJob>(`/jobs/${encodeURIComponent(remoteId)}`, { signal })).data);
+  jobs: {
+    // "Poll the job endpoint every 10 seconds"
+    pollIntervalSeconds: 10,
+    inputs: {
+      required: ['script', 'productName', 'productImage'],
+      urlOnly: ['productImage'],
+      unsupported: {
+        image: 'it generates from a product photo and a persona (pass the persona id as {creator})',
+        audio: 'it generates from a product photo and a persona (pass the persona id as {creator})',
+      },
+    },
+    async create(http, request, { idempotencyKey, signal }) {
+      const body = {
+        product_name: request.productName,
+        product_image_url: request.productImage,
+        segment_count: segments(request),
+        ...(request.creator ? { persona_id: request.creator } : {}),
+        ...(request.model ? { video_model: request.model } : {}),
+        // Not in the project's copy of the document; U-Gen's reference names the script field so.
+        custom_script: request.script,
+        ...paramValues(request.params),
+      };
+      const { data } = await http.post<UGenJob>('/jobs', { json: body, idempotencyKey, signal });
+      return toJob(data);
+    },
+    async get(http, remoteId, signal) {
+      return toJob((await http.get<UGenJob>(`/jobs/${encodeURIComponent(remoteId)}`, { signal })).data);
+    },
+    // One URL per account: `--webhook-url` points it here, signed with the secret `ugc webhooks secret --provider ugen` prints.
+    async configureWebhook(http, url, secret) {
+      await http.put('/tenants/me/webhook', { json: { webhook_url: url, webhook_secret: secret } });
+    },
   },
 
   async whoami(http) {
@@ -83,4 +102,17 @@ export const uGen: Adapter = {
     const { data } = await http.post<{ total_credits: number; available_credits: number; breakdown?: unknown }>('/credits/estimate', { json: body });
     return { credits: data.total_credits, balance: data.available_credits, breakdown: data.breakdown };
   },
-};
+
+  webhooks: {
+    // The document does not name the timestamp header: `X-UGen-Timestamp` (Unix seconds), 300 s tolerance.
+    scheme: timestampedHexScheme('ugen-timestamped', 'X-UGen-Signature', 'X-UGen-Timestamp', 'ugen'),
+    events: { completed: 'job.completed', failed: 'job.failed' },
+    body: eventBody,
+    sample: {
+      remoteId: () => randomUUID(),
+      finished: (id) => ({ output: { path: null, url: `https://example.com/ugen/videos/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),
+      credits: 150,
+      model: null,
+    },
+  },
+});

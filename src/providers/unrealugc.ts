@@ -1,11 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { UsageError } from '../core/errors.js';
-import type { GenerateRequest } from '../core/request.js';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { InputError, isUrl, type GenerateRequest } from '../core/request.js';
+import type { Job } from '../core/job.js';
 import type { HttpClient } from '../http/client.js';
 import { cursorPages } from '../http/paginate.js';
-import type { Adapter, CatalogItem, RemoteJob } from './adapter.js';
-import { isUrl, paramValues, readErrorEnvelope } from './envelopes.js';
+import type { CatalogItem, UploadKind, UploadLimit } from './definition.js';
+import { checkUploadLimits } from './media.js';
+import { paramValues, readErrorEnvelope } from './envelopes.js';
+import { defineRemoteProvider, type RemoteJob } from './remote.js';
+import { cuid, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { standardScheme } from './webhook-schemes.js';
 
 interface Video {
   id: string;
@@ -35,22 +39,19 @@ const toJob = (v: Video): RemoteJob => ({
   ...STATUS[v.status],
   providerStatus: v.status,
   outputUrl: v.outputUrl ?? null,
-  error: v.status === 'FAILED' ? { code: 'provider_failed', message: v.error ?? 'the provider reported a failure' } : null,
+  errorMessage: v.error,
   creditsCharged: v.creditsFinal ?? v.creditsCharged ?? null,
 });
 
-const UPLOADS = {
-  avatar: { limit: 5 * 1024 * 1024, types: { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as Record<string, string> },
-  'voice-sample': { limit: 25 * 1024 * 1024, types: { mp3: 'audio/mpeg', wav: 'audio/wav', webm: 'audio/webm', ogg: 'audio/ogg', m4a: 'audio/m4a', mp4: 'audio/mp4' } as Record<string, string> },
+const UPLOADS: Record<UploadKind, UploadLimit> = {
+  avatar: { maxBytes: 5 * 1024 * 1024, types: { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } },
+  'voice-sample': { maxBytes: 25 * 1024 * 1024, types: { mp3: 'audio/mpeg', wav: 'audio/wav', webm: 'audio/webm', ogg: 'audio/ogg', m4a: 'audio/m4a', mp4: 'audio/mp4' } },
 };
 
 /** Presigned two-step upload: ask for a URL, PUT the bytes with the headers given, return the storage key. */
-async function upload(http: HttpClient, kind: keyof typeof UPLOADS, path: string): Promise<{ key: string; contentType: string }> {
+async function upload(http: HttpClient, kind: UploadKind, path: string): Promise<{ key: string; contentType: string }> {
+  const contentType = await checkUploadLimits('unrealugc', UPLOADS[kind], kind, path);
   const extension = extname(path).slice(1).toLowerCase();
-  const contentType = UPLOADS[kind].types[extension];
-  if (!contentType) throw new UsageError(`${basename(path)}: unrealugc takes ${Object.keys(UPLOADS[kind].types).join(', ')} files for ${kind} uploads`);
-  const size = (await stat(path)).size;
-  if (size > UPLOADS[kind].limit) throw new UsageError(`${basename(path)} is ${(size / 1048576).toFixed(1)} MB; unrealugc takes ${kind} uploads up to ${UPLOADS[kind].limit / 1048576} MB`);
   const { data } = await http.post<{ uploadUrl: string; r2Key: string; method?: string; headers?: Record<string, string> }>(`/uploads/${kind}`, { json: { contentType, extension } });
   await http.sendRaw(data.uploadUrl, data.method ?? 'PUT', await readFile(path), data.headers ?? { 'content-type': contentType });
   return { key: data.r2Key, contentType };
@@ -84,34 +85,72 @@ function videoBody(request: GenerateRequest, customCreatorId: string | null): Re
   };
 }
 
-/** UnrealUGC (api-docs/001): videos from a stock or custom creator; catalogs, uploads and estimates. */
-export const unrealUgc: Adapter = {
+const UNREAL_WORDS = new Set(['DRAFT', 'GENERATING', 'RENDERING']);
+
+/** Its video object as `GET /v1/videos/:id` returns it, in the Standard Webhooks envelope. */
+function eventBody(event: string, kind: EventKind, job: Job, timestamp: string): unknown {
+  const status = statusFor(kind, job);
+  const word =
+    status === 'completed' ? 'COMPLETED'
+    : status === 'failed' || status === 'cancelled' ? 'FAILED'
+    : UNREAL_WORDS.has(job.providerStatus) ? job.providerStatus
+    : status === 'queued' ? 'DRAFT'
+    : 'GENERATING';
+  const data = {
+    id: job.remoteId ?? job.id,
+    status: word,
+    productName: requestText(job, 'productName'),
+    durationSeconds: job.output.durationSeconds,
+    aspectRatio: requestText(job, 'aspect'),
+    outputUrl: word === 'COMPLETED' ? videoUrl(job) : null,
+    thumbnailUrl: word === 'COMPLETED' ? thumbnailUrl(job) : null,
+    error: word === 'FAILED' ? errorMessage(job, status) : null,
+    creditsCharged: job.credits.charged,
+    creditsFinal: job.credits.final,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+  return { type: event, timestamp, data };
+}
+
+const catalogTable = { head: ['ID', 'NAME', 'DETAILS'], row: (c: CatalogItem) => [c.id, String(c.name ?? c.slug ?? ''), String(c.style ?? c.status ?? c.category ?? '')] };
+
+/** UnrealUGC: videos from a stock or custom creator; catalogs, uploads and estimates. */
+export default defineRemoteProvider({
   name: 'unrealugc',
-  documentedBaseUrl: 'https://unrealugc.com/api/v1',
-  authHeader: 'authorization',
-  // The document names no idempotency mechanism; `ugc` sends the header on every POST (see README).
-  idempotency: 'header',
-  capabilities: { cancel: false, creators: true, voices: true, uploads: true, models: true, estimate: true, projects: true },
-  // "poll GET /v1/videos/:id every ~15s"
-  pollIntervalSeconds: 15,
-  parseError: readErrorEnvelope,
-
-  validate(request) {
-    if (!request.productName) throw new UsageError('unrealugc needs --product-name (it names the project the video goes in)');
-    if (!request.creator && !request.image && !request.params.customCreatorId) throw new UsageError('unrealugc needs --creator <id|slug> or --image <path>', 'List creators with `ugc creators --provider unrealugc`.');
-    if (request.audio) throw new UsageError('unrealugc voices the script itself: --audio is not supported (pick a voice with --voice)');
-    if (request.productImage && !isUrl(request.productImage)) throw new UsageError('unrealugc takes --product-image as a public URL');
+  summary: 'UnrealUGC: a stock or custom creator speaks the script (unrealugc.com)',
+  document: 'UnrealUGC REST API reference, https://unrealugc.com/api/v1',
+  api: {
+    documentedBaseUrl: 'https://unrealugc.com/api/v1',
+    authHeader: 'authorization',
+    // The document names no idempotency mechanism; `ugc` sends the header on every POST (see docs/providers.md).
+    idempotency: 'header',
+    parseError: readErrorEnvelope,
   },
 
-  async create(http, request, { idempotencyKey, signal }) {
-    // A photo becomes a custom creator first (upload, then finalize), exactly as `ugc creators add` does.
-    const customCreatorId = request.image ? (await addCreator(http, request.image, `ugc ${new Date().toISOString().slice(0, 10)}`)).id : null;
-    const { data } = await http.post<Video>('/videos', { json: videoBody(request, customCreatorId), idempotencyKey, signal });
-    return toJob(data);
-  },
-
-  async get(http, remoteId, signal) {
-    return toJob((await http.get<Video>(`/videos/${encodeURIComponent(remoteId)}`, { signal })).data);
+  jobs: {
+    // "poll GET /v1/videos/:id every ~15s"
+    pollIntervalSeconds: 15,
+    inputs: {
+      required: ['script', 'productName'],
+      unsupported: { audio: 'it voices the script itself (pick a voice with {voice})' },
+      urlOnly: ['productImage'],
+      hints: { creator: 'List creators with `ugc creators --provider unrealugc`.' },
+    },
+    check(request) {
+      if (!request.creator && !request.image && !request.params.customCreatorId) {
+        throw new InputError({ field: 'creator', message: 'unrealugc needs {creator} <id|slug> or {image} <path>', hint: 'List creators with `ugc creators --provider unrealugc`.' });
+      }
+    },
+    async create(http, request, { idempotencyKey, signal }) {
+      // A photo becomes a custom creator first (upload, then finalize), exactly as `ugc creators add` does.
+      const customCreatorId = request.image ? (await addCreator(http, request.image, `ugc ${new Date().toISOString().slice(0, 10)}`)).id : null;
+      const { data } = await http.post<Video>('/videos', { json: videoBody(request, customCreatorId), idempotencyKey, signal });
+      return toJob(data);
+    },
+    async get(http, remoteId, signal) {
+      return toJob((await http.get<Video>(`/videos/${encodeURIComponent(remoteId)}`, { signal })).data);
+    },
   },
 
   async whoami(http) {
@@ -119,26 +158,48 @@ export const unrealUgc: Adapter = {
     return { account: data.email ?? data.name ?? 'unknown', plan: data.plan ?? null, credits: data.credits ?? null, subscriptionStatus: data.subscriptionStatus ?? null };
   },
 
-  listCreators: (http, include) => all<CatalogItem>(http, '/creators', { include, limit: 250 }),
-  getCreator: async (http, id) => (await http.get<CatalogItem>(`/creators/${encodeURIComponent(id)}`)).data,
-  addCreator,
-  removeCreator: async (http, id) => void (await http.delete(`/creators/${encodeURIComponent(id)}`)),
-
-  listVoices: (http) => all<CatalogItem>(http, '/voices', { limit: 100 }),
-  getVoice: async (http, id) => (await http.get<CatalogItem>(`/voices/${encodeURIComponent(id)}`)).data,
-  async addVoice(http, samplePath, name) {
-    const { key, contentType } = await upload(http, 'voice-sample', samplePath);
-    return (await http.post<CatalogItem>('/voices', { json: { name, r2Key: key, contentType } })).data;
-  },
-  removeVoice: async (http, id) => void (await http.delete(`/voices/${encodeURIComponent(id)}`)),
-
-  listModels: async (http) => (await http.get<{ data: CatalogItem[] }>('/models')).data.data,
-
   async estimate(http, request) {
     const { creatorId: _c, customCreatorId: _cc, voiceId: _v, productImageUrl: _p, ...body } = videoBody(request, null);
     const { data } = await http.post<{ totalCredits: number; credits: number; canAfford: boolean }>('/videos/estimate', { json: body });
     return { credits: data.totalCredits, balance: data.credits, canAfford: data.canAfford };
   },
 
-  upload: (http, kind, path) => upload(http, kind, path),
-};
+  creators: {
+    list: (http, { include }) => all<CatalogItem>(http, '/creators', { include, limit: 250 }),
+    get: async (http, id) => (await http.get<CatalogItem>(`/creators/${encodeURIComponent(id)}`)).data,
+    add: addCreator,
+    remove: async (http, id) => void (await http.delete(`/creators/${encodeURIComponent(id)}`)),
+    table: catalogTable,
+  },
+
+  voices: {
+    list: (http) => all<CatalogItem>(http, '/voices', { limit: 100 }),
+    get: async (http, id) => (await http.get<CatalogItem>(`/voices/${encodeURIComponent(id)}`)).data,
+    async add(http, samplePath, name) {
+      const { key, contentType } = await upload(http, 'voice-sample', samplePath);
+      return (await http.post<CatalogItem>('/voices', { json: { name, r2Key: key, contentType } })).data;
+    },
+    remove: async (http, id) => void (await http.delete(`/voices/${encodeURIComponent(id)}`)),
+    table: { head: ['ID', 'NAME', 'GENDER', 'CUSTOM'], row: (v) => [v.id, String(v.name ?? ''), String(v.gender ?? ''), v.isCustom ? 'yes' : ''] },
+  },
+
+  models: {
+    list: async (http) => (await http.get<{ data: CatalogItem[] }>('/models')).data.data,
+    table: { head: ['ID', 'NAME', 'DETAILS'], row: (m) => [m.id, String(m.name ?? ''), String(m.kind ?? m.tier ?? m.description ?? '')] },
+  },
+
+  uploads: { limits: UPLOADS, upload },
+
+  // The document names Standard Webhooks: `whsec_` secrets, a stable delivery id, 300 s tolerance.
+  webhooks: {
+    scheme: standardScheme,
+    events: { created: 'video.created', completed: 'video.completed', failed: 'video.failed' },
+    body: eventBody,
+    sample: {
+      remoteId: cuid,
+      finished: (id) => ({ output: { path: null, url: `https://example.com/unrealugc/videos/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),
+      credits: 150,
+      model: null,
+    },
+  },
+});

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FormData } from 'undici';
-import { UsageError } from '../core/errors.js';
+import type { Job, JobStatus } from '../core/job.js';
+import { InputError } from '../core/request.js';
 import type { HttpClient } from '../http/client.js';
-import { NetworkError } from '../http/errors.js';
-import type { Adapter, RemoteJob } from './adapter.js';
-import { isUrl, readErrorEnvelope } from './envelopes.js';
+import { readErrorEnvelope } from './envelopes.js';
+import { defineRemoteProvider, type RemoteJob } from './remote.js';
+import { cuid, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
+import { hexScheme } from './webhook-schemes.js';
 
 type VidgenStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 interface StatusObject {
@@ -32,7 +33,7 @@ const toJob = (s: StatusObject): RemoteJob => ({
   providerStatus: s.status,
   progress: s.status === 'COMPLETED' ? 100 : (s.progress ?? 0),
   outputUrl: s.outputVideo ?? null,
-  error: s.status === 'FAILED' ? { code: 'provider_failed', message: s.errorMessage ?? 'the provider reported a failure' } : null,
+  errorMessage: s.errorMessage,
 });
 
 async function getStatus(http: HttpClient, id: string, signal?: AbortSignal): Promise<RemoteJob> {
@@ -50,43 +51,67 @@ async function findJobCreatedSince(http: HttpClient, since: number): Promise<Rem
   return mine ? getStatus(http, mine.id) : null;
 }
 
-/** vidgen (api-docs/004): the self-hosted image + audio API that `ugc serve` also speaks. */
-export const vidgen: Adapter = {
+const WORDS: Record<JobStatus, VidgenStatus> = { queued: 'PENDING', processing: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED' };
+
+/** It posts its `GET /api/status/:jobId` object; the event name is not in the body. */
+function eventBody(_event: string, kind: EventKind, job: Job): unknown {
+  const status = statusFor(kind, job);
+  return {
+    jobId: job.remoteId ?? job.id,
+    status: WORDS[status],
+    progress: status === 'completed' ? 100 : Math.round(job.progress),
+    outputVideo: status === 'completed' ? videoUrl(job) : null,
+    outputShareLink: null,
+    errorMessage: status === 'completed' ? null : errorMessage(job, status),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/** vidgen: the self-hosted image + audio API that `ugc serve` also speaks. */
+export default defineRemoteProvider({
   name: 'vidgen',
-  documentedBaseUrl: null,
-  authHeader: 'x-api-key',
-  // vidgen ignores it, but every POST carries one (the CLI contract), for proxies that honour it.
-  idempotency: 'header',
-  capabilities: { cancel: true, creators: false, voices: false, uploads: false, models: false, estimate: false, projects: false },
-  pollIntervalSeconds: 3,
-  parseError: readErrorEnvelope,
-  isBusy: (status, body) => status === 409 && /active job/i.test(readErrorEnvelope(status, body).message),
-
-  validate(request) {
-    if (!request.image || !request.audio) throw new UsageError('vidgen makes a video from a photo and a voiceover: pass --image <path> and --audio <path>');
-    if (isUrl(request.image) || isUrl(request.audio)) throw new UsageError('vidgen uploads local files: --image and --audio must be paths');
-    if (request.webhookUrl && !request.webhookUrl.startsWith('https://')) throw new UsageError('vidgen only calls https:// webhook URLs');
+  summary: 'vidgen: a photo and a voiceover become a talking video (self-hosted: --base-url)',
+  document: 'vidgen HTTP API (image + audio in, video out; self-hosted, no public base URL)',
+  api: {
+    documentedBaseUrl: null,
+    authHeader: 'x-api-key',
+    // vidgen ignores it, but every POST carries one (the CLI contract), for proxies that honour it.
+    idempotency: 'header',
+    parseError: readErrorEnvelope,
+    isBusy: (status, body) => status === 409 && /active job/i.test(readErrorEnvelope(status, body).message),
   },
 
-  async create(http, request, { idempotencyKey, signal }) {
-    const form = new FormData();
-    form.set('image', new Blob([await readFile(request.image as string)]), basename(request.image as string));
-    form.set('audio', new Blob([await readFile(request.audio as string)]), basename(request.audio as string));
-    if (request.webhookUrl) form.set('webhookUrl', request.webhookUrl);
-    const sentAt = Date.now();
-    try {
-      const { data } = await http.post<{ jobId: string }>('/api/jobs', { form, idempotencyKey, signal, retryNetworkErrors: false, maxAttempts: 1000, maxWaitMs: BUSY_WAIT_MS });
-      return getStatus(http, data.jobId, signal);
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      const adopted = await findJobCreatedSince(http, sentAt);
-      if (adopted) return adopted;
-      throw error;
-    }
+  jobs: {
+    pollIntervalSeconds: 3,
+    // "One job per user at a time": more would only queue up behind its 409.
+    maxConcurrency: 1,
+    // A photo and a voiceover, uploaded from this machine; no script (it makes no captions).
+    inputs: { required: ['image', 'audio'], pathOnly: ['image', 'audio'] },
+    check(request) {
+      if (request.webhookUrl && !request.webhookUrl.startsWith('https://')) throw new InputError({ field: 'webhookUrl', message: 'vidgen only calls https:// webhook URLs: {} must start with https://' });
+    },
+    async create(http, request, { idempotencyKey, signal }) {
+      const { FormData } = await import('undici');
+      const { NetworkError } = await import('../http/errors.js');
+      const form = new FormData();
+      form.set('image', new Blob([await readFile(request.image as string)]), basename(request.image as string));
+      form.set('audio', new Blob([await readFile(request.audio as string)]), basename(request.audio as string));
+      if (request.webhookUrl) form.set('webhookUrl', request.webhookUrl);
+      const sentAt = Date.now();
+      try {
+        const { data } = await http.post<{ jobId: string }>('/api/jobs', { form, idempotencyKey, signal, retryNetworkErrors: false, maxAttempts: 1000, maxWaitMs: BUSY_WAIT_MS });
+        return getStatus(http, data.jobId, signal);
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error;
+        const adopted = await findJobCreatedSince(http, sentAt);
+        if (adopted) return adopted;
+        throw error;
+      }
+    },
+    get: getStatus,
+    recoverCreated: findJobCreatedSince,
   },
-
-  get: getStatus,
-  recoverCreated: findJobCreatedSince,
 
   async cancel(http, remoteId) {
     await http.post(`/api/cancel/${encodeURIComponent(remoteId)}`);
@@ -99,4 +124,17 @@ export const vidgen: Adapter = {
     const last = data.jobs[0];
     return { account: 'API key accepted', plan: null, credits: null, server: health.data.status, lastJob: last ? { id: last.id, status: last.status } : null };
   },
-};
+
+  webhooks: {
+    // `X-Webhook-Signature`: lowercase hex HMAC-SHA256 of the raw body, as the document's Express sample checks it.
+    scheme: hexScheme('vidgen-hex', 'X-Webhook-Signature', 'vidgen'),
+    events: { completed: 'job.completed', failed: 'job.failed' },
+    body: eventBody,
+    sample: {
+      remoteId: cuid,
+      finished: (id) => ({ output: { path: null, url: `https://example.com/files/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),
+      credits: 150,
+      model: null,
+    },
+  },
+});

@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { GenerateRequest } from '../core/request.js';
-import { UsageError } from '../core/errors.js';
+import { InputError, type GenerateRequest, type MediaField } from '../core/request.js';
 import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
 import type { FaceRig } from './face-rig.js';
 import { photoRig } from './face-photo.js';
@@ -43,7 +42,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
   let notice: string | null = null;
   const wantsRig = !request.model || request.model === 'talking';
   if (request.image) {
-    creatorImage = await checkMedia('--image', request.image, 'image', tools);
+    creatorImage = await checkMedia('image', request.image, 'image', tools);
   } else {
     const creator = await findCreator(configDir, request.creator ?? 'mia');
     creatorImage = creatorImagePath(creator);
@@ -58,10 +57,10 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     });
     notice ??= rig ? null : `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
   }
-  const audio = request.audio ? await checkMedia('--audio', request.audio, 'audio', tools) : null;
+  const audio = request.audio ? await checkMedia('audio', request.audio, 'audio', tools) : null;
   const voice = await findVoice(voiceId ?? 'en-us-female');
-  const music = request.music ? await checkMedia('--music', request.music, 'audio', tools) : null;
-  const productImage = request.productImage ? await checkMedia('--product-image', request.productImage, 'image', tools) : null;
+  const music = request.music ? await checkMedia('music', request.music, 'audio', tools) : null;
+  const productImage = request.productImage ? await checkMedia('productImage', request.productImage, 'image', tools) : null;
   return {
     script: request.script,
     creatorImage,
@@ -89,21 +88,24 @@ export function frameSize(aspect: Aspect, resolution: '720p' | '1080p'): FrameSi
   return { width: even(full.width), height: even(full.height) };
 }
 
-/** A readable regular file that ffprobe recognises as a still image, or as something with an audio stream. */
-async function checkMedia(flag: string, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+/** A readable regular file whose content (ffprobe) is a still image, or has an audio stream; else the problem. */
+export async function mediaProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string | null> {
   const info = await stat(path).catch(() => null);
-  if (!info) throw new UsageError(`${flag}: no such file ${path}`);
-  if (!info.isFile()) throw new UsageError(`${flag}: ${path} is not a file`);
+  if (!info) return `no such file ${path}`;
+  if (!info.isFile()) return `${path} is not a file`;
   try {
     await access(path, constants.R_OK);
   } catch {
-    throw new UsageError(`${flag}: cannot read ${path} (permission denied)`);
+    return `cannot read ${path} (permission denied)`;
   }
   const result = await probe(tools.ffprobe.path, path);
   const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
-  if (!ok) {
-    const expected = kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)';
-    throw new UsageError(`${flag}: ${path} is not ${expected}`);
-  }
+  return ok ? null : `${path} is not ${kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)'}`;
+}
+
+/** A request's media file, checked by content, not by name (every provider checks its files with this before anything is spent). */
+export async function checkMedia(field: MediaField, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
+  const problem = await mediaProblem(path, kind, tools);
+  if (problem) throw new InputError({ field, message: `{}: ${problem}` });
   return path;
 }

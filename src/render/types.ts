@@ -1,9 +1,11 @@
 /** Shapes shared by the local render pipeline's modules. Times are in seconds. */
+import { ASPECT_VALUES, CAPTION_VALUES } from '../core/request.js';
 
-export const ASPECTS = ['9:16', '16:9', '1:1'] as const;
+/** The request's lists (core/request.ts), under the names the pipeline uses. */
+export const ASPECTS = ASPECT_VALUES;
 export type Aspect = (typeof ASPECTS)[number];
 
-export const CAPTION_STYLES = ['karaoke', 'clean', 'none'] as const;
+export const CAPTION_STYLES = CAPTION_VALUES;
 export type CaptionStyle = (typeof CAPTION_STYLES)[number];
 
 export interface FrameSize {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from '../core/context.js';
 import { isTerminal, type Job } from '../core/job.js';
-import { getProvider } from '../providers/index.js';
+import { getProvider, requirePart } from '../providers/registry.js';
 import type { JobStateLog } from './event-log.js';
 
 export interface JobSourceOptions {
@@ -20,9 +20,10 @@ export function jobEventId(job: Job, type: string, fingerprint: string): string 
 }
 
 /**
- * Turns job records into events: local renders as they progress (another terminal's `generate`
- * shows up), and remote jobs recorded on this machine, which it polls at their provider's interval
- * (the HTTP client keeps within the provider's rate limits). The last state turned into events is
+ * Turns job records into events: every job recorded on this machine that has not ended is refreshed at
+ * its provider's interval — a local render's record (another terminal's `generate` shows up, and a
+ * render whose process died is noticed), a remote job at its provider (the HTTP client keeps within the
+ * provider's rate limits). The last state turned into events is
  * persisted per job: the first run takes the current states as its baseline; later runs also catch the
  * changes that happened while no listener ran.
  */
@@ -64,17 +65,16 @@ export class JobEventSource {
   }
 
   private due(job: Job, now: number): boolean {
-    if (job.provider === 'local' || isTerminal(job.status)) return false;
+    if (isTerminal(job.status)) return false;
     return now >= (this.nextPoll.get(job.id) ?? 0);
   }
 
   private async refresh(job: Job): Promise<Job> {
     try {
-      const provider = await getProvider(job.provider);
-      const fromEnv = Number(this.ctx.env.UGC_POLL_INTERVAL);
-      const interval = (fromEnv > 0 ? fromEnv : provider.pollIntervalSeconds) * 1000;
+      const jobs = requirePart(getProvider(job.provider), 'jobs', 'webhooks listen');
+      const interval = (this.ctx.settings.pollIntervalSeconds ?? jobs.pollIntervalSeconds) * 1000;
       this.nextPoll.set(job.id, Date.now() + interval * (0.9 + Math.random() * 0.2));
-      return await provider.refresh(this.ctx, job);
+      return await jobs.refresh(this.ctx, job);
     } catch (error) {
       this.options.onError?.(`could not poll ${job.id} (${job.provider}): ${(error as Error).message}`);
       return job;

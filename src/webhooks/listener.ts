@@ -7,8 +7,8 @@ import { Forwarder, type ForwardResult } from './forwarder.js';
 import { JobEventSource } from './job-source.js';
 import { buildPayload, eventsForChange, jobFingerprint } from './payloads.js';
 import { startReceiver } from './receiver.js';
-import { webhookSecret } from '../core/webhook-secrets.js';
-import { schemeFor } from './signing.js';
+import { providerNames, getProvider } from '../providers/registry.js';
+import { schemeFor, webhookSecret } from './signing.js';
 
 export interface ListenOptions {
   targets: string[];
@@ -37,10 +37,9 @@ export function eventPrinter(ctx: Context) {
 
 /** The forwarder every webhooks command uses: signs each attempt with the provider's secret and scheme, prints each result. */
 export function createForwarder(ctx: Context, log: EventLog, print: ReturnType<typeof eventPrinter>): Forwarder {
-  const backoff = Number(ctx.env.UGC_WEBHOOK_BACKOFF_MS);
   return new Forwarder({
     log,
-    backoffMs: backoff > 0 ? backoff : undefined,
+    backoffMs: ctx.settings.webhookBackoffMs ?? undefined,
     sign: async (event) => schemeFor(event.provider).sign(await webhookSecret(ctx.configDir, event.provider), event.body, { id: event.id, timestamp: Math.floor(Date.now() / 1000) }),
     onAttempt: (event, target, status, error) => print.forward(event, target, status, error),
   });
@@ -97,6 +96,7 @@ export async function listen(ctx: Context, options: ListenOptions): Promise<void
       ? null
       : await startReceiver({
           port: options.port,
+          providers: providerNames().filter((name) => getProvider(name).webhooks),
           verify: async (provider: ProviderName, body, headers) => schemeFor(provider).verify(await webhookSecret(ctx.configDir, provider), body, headers).id,
           accept: async (delivery) => {
             const id = `in_${delivery.provider}_${delivery.deliveryId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROVIDERS, type ProviderName } from '../core/job.js';
+import type { ProviderName } from '../core/job.js';
 
 export interface InboundDelivery {
   provider: ProviderName;
@@ -14,6 +14,8 @@ export interface InboundDelivery {
 export interface ReceiverOptions {
   port: number;
   host?: string;
+  /** The providers whose deliveries it takes, at `/<provider>`. */
+  providers: string[];
   /** Throws when the signature does not verify; returns the delivery id the scheme carries, if any. */
   verify: (provider: ProviderName, body: Buffer, headers: IncomingMessage['headers']) => Promise<string | null>;
   /** Records and forwards; resolves to false for a delivery already received (a duplicate). */
@@ -35,7 +37,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<{ url: st
       res.end(JSON.stringify(body));
     };
     const provider = (req.url ?? '/').split('?')[0]?.replace(/^\/+|\/+$/g, '') as ProviderName;
-    if (req.method !== 'POST' || !(PROVIDERS as readonly string[]).includes(provider)) return reply(404, { error: `POST to /<provider>, one of ${PROVIDERS.join(', ')}` });
+    if (req.method !== 'POST' || !options.providers.includes(provider)) return reply(404, { error: `POST to /<provider>, one of ${options.providers.join(', ')}` });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {

@@ -1,5 +1,6 @@
 /**
- * A local emulator of the Apex Studio API (/work/shared/api-docs/003_c902b359d605c513.txt).
+ * A local emulator of the Apex Studio API, from its document "AI Video Generation API — REST API for
+ * Developers" (https://useapexstudio.com, paths under /api).
  *
  * The document's base URL is the bare origin (https://useapexstudio.com) with every path under
  * /api, so this emulator's `url` is its origin too: clients append `/api/...` themselves.

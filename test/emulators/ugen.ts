@@ -1,5 +1,5 @@
 /**
- * A local emulator of the U-Gen API (/work/shared/api-docs/002_bb4257a5a1d93844.txt), base
+ * A local emulator of the U-Gen API, from its document "SDKs & Examples" (U-Gen dashboard), base
  * https://api.u-gen.ai/api/v1 → `${origin}/api/v1`. The project document is the authority; where it is
  * silent this follows U-Gen's public API reference (u-gen.ai/docs: job stages, credits balance path and
  * fields, webhook payload and GET config, 402 details, pagination defaults) and, failing that, the

@@ -1,5 +1,5 @@
 /**
- * Local emulator of the UltimateCreator API (shared/api-docs/000_eff17dc969e4581d.txt), base
+ * Local emulator of the UltimateCreator API, from its "API Documentation" (ultimatecreator.ai), base
  * https://api.ultimatecreator.ai/v1 → `${origin}/v1`. Choices where the document is silent are
  * commented with "doc silent".
  *

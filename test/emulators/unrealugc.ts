@@ -1,5 +1,6 @@
 /**
- * A local emulator of the UnrealUGC REST API (api-docs/001_d5dd34bfa4d32c61.txt), base `${origin}/api/v1`.
+ * A local emulator of the UnrealUGC REST API, from its "API Reference" (https://unrealugc.com/api/v1),
+ * base `${origin}/api/v1`.
  *
  * Where the document is silent this emulator decides (and `ugc` must cope with exactly this):
  * - Error envelope `{ error: { code, message, details } }`; `details` is always an object (maybe empty).

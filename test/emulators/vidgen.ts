@@ -1,6 +1,6 @@
 /**
- * Emulator of the self-hosted "vidgen" image + audio → video API
- * (/work/shared/api-docs/004_57ac23dbd8af3c34.txt). Self-contained on purpose: `ugc serve` implements
+ * Emulator of the self-hosted "vidgen" image + audio → video API, from its HTTP API document (health,
+ * jobs, status, webhooks; no public base URL). Self-contained on purpose: `ugc serve` implements
  * the same API separately in src/, and this one must stay an independent check of it.
  *
  * vidgen is self-hosted, so there is no documented base URL: `url` is the bare origin and every path

@@ -1,0 +1,73 @@
+import type { CommandSpec } from './define.js';
+
+/**
+ * The program: every command, its one-line summary (for `ugc --help`), and where its declaration is.
+ * A command's arguments, flags, examples and handler live in its module, loaded only when it runs or
+ * shows its help, so `ugc --version` loads none of them.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** A command's declaration; a group (`creators`) has subcommands instead. */
+  readonly load?: () => Promise<CommandSpec>;
+  readonly subcommands?: readonly CommandEntry[];
+  /** The subcommand a group runs when given alone (`ugc creators` lists them). */
+  readonly isDefault?: boolean;
+  readonly hidden?: boolean;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'generate', summary: 'render an ad (local) or submit it to a provider, wait for it and download it', load: () => import('./generate.js').then((m) => m.default) },
+  { name: 'estimate', summary: 'the credit cost of a generate with the same flags, before spending anything', load: () => import('./estimate.js').then((m) => m.default) },
+  { name: 'status', summary: 'show a job', load: () => import('./status.js').then((m) => m.default) },
+  { name: 'watch', summary: 'follow a job to the end, then download its video', load: () => import('./watch.js').then((m) => m.default) },
+  { name: 'cancel', summary: 'cancel a queued or running job (a local render is stopped and leaves no file)', load: () => import('./cancel.js').then((m) => m.default) },
+  { name: 'jobs', summary: 'list the jobs this machine created, newest first', load: () => import('./jobs.js').then((m) => m.default) },
+  {
+    name: 'creators',
+    summary: 'stock and custom creators',
+    subcommands: [
+      { name: 'list', summary: 'list creators', isDefault: true, load: () => import('./creators.js').then((m) => m.list) },
+      { name: 'show', summary: 'show one creator', load: () => import('./creators.js').then((m) => m.show) },
+      { name: 'add', summary: 'add a custom creator from a photo', load: () => import('./creators.js').then((m) => m.add) },
+      { name: 'rm', summary: 'remove a custom creator', load: () => import('./creators.js').then((m) => m.rm) },
+    ],
+  },
+  {
+    name: 'voices',
+    summary: 'voices for the voiceover',
+    subcommands: [
+      { name: 'list', summary: 'list voices', isDefault: true, load: () => import('./voices.js').then((m) => m.list) },
+      { name: 'show', summary: 'show one voice', load: () => import('./voices.js').then((m) => m.show) },
+      { name: 'add', summary: 'clone a voice from an audio sample (remote providers)', load: () => import('./voices.js').then((m) => m.add) },
+      { name: 'rm', summary: 'remove a cloned voice (remote providers)', load: () => import('./voices.js').then((m) => m.rm) },
+    ],
+  },
+  {
+    name: 'uploads',
+    summary: 'presigned uploads (remote providers)',
+    subcommands: [
+      { name: 'avatar', summary: 'upload a creator photo; prints the storage key', load: () => import('./uploads.js').then((m) => m.avatar) },
+      { name: 'voice-sample', summary: 'upload a voice sample; prints the storage key', load: () => import('./uploads.js').then((m) => m.voiceSample) },
+    ],
+  },
+  { name: 'models', summary: 'models (local: the model runners that animate the creator)', load: () => import('./models.js').then((m) => m.default) },
+  { name: 'doctor', summary: 'check ffmpeg, TTS, the config dir and keys', load: () => import('./doctor.js').then((m) => m.default) },
+  { name: 'login', summary: 'store an API key for a provider (checked with the provider first)', load: () => import('./account.js').then((m) => m.login) },
+  { name: 'logout', summary: 'remove the stored API key of a provider', load: () => import('./account.js').then((m) => m.logout) },
+  { name: 'whoami', summary: 'the account, its credits, and where the key came from', load: () => import('./account.js').then((m) => m.whoami) },
+  {
+    name: 'webhooks',
+    summary: 'forward signed job events to a local endpoint, like `stripe listen`',
+    subcommands: [
+      { name: 'secret', summary: "print the signing secret ugc uses for a provider's events (stable across runs)", load: () => import('./webhooks.js').then((m) => m.secret) },
+      { name: 'listen', summary: 'forward events of local renders, remote jobs and inbound deliveries to your endpoint', load: () => import('./webhooks.js').then((m) => m.listen) },
+      { name: 'trigger', summary: "send a signed sample event (or a real job's) to a handler", load: () => import('./webhooks.js').then((m) => m.trigger) },
+      { name: 'events', summary: 'recent events and how their deliveries went', load: () => import('./webhooks.js').then((m) => m.events) },
+      { name: 'replay', summary: 'send a recorded event again', load: () => import('./webhooks.js').then((m) => m.replay) },
+    ],
+  },
+  { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', load: () => import('./batch.js').then((m) => m.default) },
+  { name: 'worker', summary: 'take batch rows off a BullMQ queue (run on any number of machines)', load: () => import('./worker.js').then((m) => m.default) },
+  { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },
+];

@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Context } from '../core/context.js';
+import { InterruptedError, UgcError } from '../core/errors.js';
+import { HttpClient } from '../http/client.js';
+import { readErrorEnvelope } from './envelopes.js';
+import { isTerminal, newJob, type Job } from '../core/job.js';
+import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
+import { note } from '../core/present.js';
+import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/request.js';
+import { locateFfmpeg } from '../render/ffmpeg/locate.js';
+import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
+import { renderAd } from '../render/pipeline.js';
+import { warmUpSpeech } from '../render/tts.js';
+import type { SubmitOptions } from './definition.js';
+
+/**
+ * The local provider's render machinery, loaded only when something renders (the definition in
+ * local.ts stays light): checking inputs, rendering in this process or a detached one.
+ */
+
+const BIN = fileURLToPath(new URL('../../bin/ugc.js', import.meta.url));
+/** Job records are rewritten at most this often while rendering. */
+const PROGRESS_WRITE_INTERVAL_MS = 400;
+
+/** `generate` for the local provider: records the job, then renders it here or in a detached process. */
+export async function submitLocal(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job> {
+  if (request.idempotencyKey) {
+    const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey);
+    if (existing) return existing;
+  }
+  await checkOutputWritable(options.outputPath);
+  const inputs = await checkedInputs(ctx, request);
+  if (inputs.notice) note(ctx, inputs.notice);
+  const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, out: options.outputPath } });
+  await ctx.jobs.create(job);
+  if (!options.wait) return await startDetachedRender(ctx, job);
+  return runLocalJob(ctx, job.id, options, inputs);
+}
+
+/** The request's inputs, checked: media downloaded and checked by content, the creator and voice found. */
+export async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs> {
+  // Loading the speech engine overlaps the file checks (which run in ffprobe processes); a supplied
+  // voiceover needs it too, to time the recording against.
+  warmUpSpeech();
+  return resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir);
+}
+
+/** Media given as URLs are fetched once into the config dir's cache (keyed by URL), then checked like files. */
+async function withDownloads(ctx: Context, request: GenerateRequest): Promise<GenerateRequest> {
+  const resolved = { ...request };
+  for (const field of MEDIA_FIELDS) {
+    const url = request[field];
+    if (!isUrl(url)) continue;
+    const extension = /\.[a-z0-9]{2,5}$/i.exec(new URL(url).pathname)?.[0] ?? '';
+    const path = join(ctx.configDir, 'cache', 'downloads', `${createHash('sha256').update(url).digest('hex').slice(0, 24)}${extension}`);
+    if (!(await stat(path).catch(() => null))) {
+      const http = new HttpClient({ provider: 'download', baseUrl: url, auth: null, idempotency: 'none', parseError: readErrorEnvelope, maxAttempts: 3 });
+      await http.download(url, path).catch((error: unknown) => {
+        throw new InputError({ field, message: `{}: could not download ${url}: ${(error as Error).message}` });
+      });
+    }
+    resolved[field] = path;
+  }
+  return resolved;
+}
+
+/**
+ * Renders a stored job in this process, keeping its record current (used by `generate` and the background
+ * render process). `checked` is passed when this process just checked the inputs; otherwise they are checked again.
+ */
+export async function runLocalJob(ctx: Context, jobId: string, options: Pick<SubmitOptions, 'onProgress' | 'signal'>, checked?: RenderInputs): Promise<Job> {
+  const job = await ctx.jobs.updateIfActive(jobId, { status: 'processing', providerStatus: 'processing', stage: 'voice', worker: { pid: process.pid, host: hostname() } });
+  if (isTerminal(job.status)) return job;
+  const outputPath = String(job.request.out);
+  const thumbnailPath = thumbnailPathFor(outputPath);
+  const local = new AbortController();
+  const signal = AbortSignal.any([options.signal, local.signal]);
+  let lastWrite = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  try {
+    const tools = await locateFfmpeg(ctx.env);
+    const inputs = checked ?? (await checkedInputs(ctx, job.request as unknown as GenerateRequest));
+    await renderAd(inputs, {
+      tools,
+      outputPath,
+      thumbnailPath,
+      signal,
+      onProgress: (stage, percent) => {
+        options.onProgress?.(stage, percent);
+        const now = Date.now();
+        if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
+        lastWrite = now;
+        writing = writing.then(() =>
+          ctx.jobs.updateIfActive(jobId, { progress: percent, stage, providerStatus: stage }).then((current) => {
+            if (current.status === 'cancelled') local.abort();
+          }),
+        );
+      },
+      // Publish only if nobody cancelled the job meanwhile: the check, the renames and the record update
+      // happen under the job's lock, so a concurrent `cancel` sees either a finished job or none at all.
+      commit: async (durationSeconds, publish) => {
+        await writing;
+        const final = await ctx.jobs.update(jobId, async (current) => {
+          if (current.status !== 'processing') return null;
+          await publish();
+          return {
+            status: 'completed',
+            providerStatus: 'completed',
+            progress: 100,
+            stage: 'done',
+            output: { path: outputPath, url: null, thumbnailPath, durationSeconds },
+            worker: null,
+          };
+        });
+        return final.status === 'completed';
+      },
+    });
+    await writing;
+    return await ctx.jobs.get(jobId);
+  } catch (error) {
+    await writing.catch(() => undefined);
+    const interrupted = error instanceof InterruptedError || signal.aborted;
+    const code = interrupted ? 'interrupted' : error instanceof UgcError ? error.code : 'render_failed';
+    const message = interrupted ? 'the render was interrupted' : error instanceof Error ? error.message : String(error);
+    const final = await ctx.jobs.updateIfActive(jobId, { status: interrupted ? 'cancelled' : 'failed', providerStatus: interrupted ? 'cancelled' : 'failed', error: { code, message }, worker: null });
+    if (interrupted && final.error?.code === 'cancelled') return final;
+    throw interrupted ? new InterruptedError('the render was interrupted; no output was written') : error;
+  }
+}
+
+/** `generate --no-wait`: the render continues in a detached process that outlives this one. */
+async function startDetachedRender(ctx: Context, job: Job): Promise<Job> {
+  const child = spawn(process.execPath, [BIN, '__render-job', job.id], {
+    detached: true,
+    stdio: 'ignore',
+    cwd: ctx.cwd,
+    env: { ...ctx.env, UGC_CONFIG_DIR: ctx.configDir } as NodeJS.ProcessEnv,
+  });
+  child.unref();
+  if (!child.pid) throw new UgcError('could not start the background render process');
+  const worker = { pid: child.pid, host: hostname() };
+  // Recorded here too, so a child that dies before it writes anything is still noticed by `status`.
+  return ctx.jobs.update(job.id, (current) => (current.worker ? null : { worker }));
+}
