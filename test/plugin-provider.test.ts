@@ -11,7 +11,10 @@ import { defineRemoteProvider, type RemoteJob } from '../src/providers/remote.js
 import { statusFor, videoUrl } from '../src/providers/webhook-bodies.js';
 import { hexScheme } from '../src/providers/webhook-schemes.js';
 import { jobProgress, readJson, sendJson, sendMp4, startHttpServer } from './emulators/kit.js';
-import { tempDir, ugc } from './support.js';
+import { makeVoiceover, shareWithin } from './speech/conditions.js';
+import { festivalMissing } from './speech/festival.js';
+import { tempDir, tools, ugc } from './support.js';
+import { execa } from 'execa';
 
 /**
  * Adding a provider is one definition (and, for a built-in one, one line in src/providers/built-in.ts).
@@ -26,6 +29,7 @@ async function startAcme() {
   const renders = new Map<string, { id: string; createdAt: number; script: string; avatar: string }>();
   const byIdempotencyKey = new Map<string, string>();
   let created = 0;
+  let video: Buffer | null = null;
   const server = await startHttpServer(async ({ req, res, method, path }) => {
     if (req.headers['x-api-key'] !== KEY) return sendJson(res, 401, { error: { code: 'unauthorized', message: 'bad key' } });
     if (method === 'GET' && path === '/me') return sendJson(res, 200, { email: 'team@acme.test', credits: 42 });
@@ -44,7 +48,12 @@ async function startAcme() {
     }
     const render = /^\/renders\/([\w-]+)$/.exec(path);
     if (method === 'GET' && render?.[1] && renders.has(render[1])) return sendJson(res, 200, view(render[1]));
-    if (method === 'GET' && /^\/files\/[\w-]+\.mp4$/.test(path)) return sendMp4(res);
+    if (method === 'GET' && /^\/files\/[\w-]+\.mp4$/.test(path)) {
+      if (!video) return sendMp4(res);
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
+      res.end(video);
+      return;
+    }
     return sendJson(res, 404, { error: { code: 'not_found', message: `no ${method} ${path}` } });
   });
   function view(id: string) {
@@ -52,7 +61,7 @@ async function startAcme() {
     const { phase, progress } = jobProgress(Date.now() - render.createdAt, 300);
     return { id, state: phase, percent: progress, video: phase === 'done' ? `${server.origin}/files/${id}.mp4` : null };
   }
-  return { url: server.origin, close: server.close, created: () => created };
+  return { url: server.origin, close: server.close, created: () => created, serveVideo: (body: Buffer | null) => (video = body) };
 }
 
 interface AcmeRender {
@@ -182,6 +191,42 @@ describe('a provider defined outside src/ and registered at run time', () => {
       expect(unknown.stderr).toMatch(/acme has no "video.completed" event/);
     } finally {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
+
+// Ground truth from a voice that is not eSpeak. CI installs Festival (.ci/run); the skip is for machines without it.
+const noFestival = await festivalMissing();
+if (noFestival) console.warn(`SKIPPED: remote --subtitles test: ${noFestival}`);
+
+describe('--subtitles for a provider that returns only a video', () => {
+  it.skipIf(noFestival !== null)('times the script against the downloaded video\'s voice and writes the sidecar beside it', async () => {
+    const { ffmpeg } = await tools();
+    const voiceover = await makeVoiceover('clean', dir.path, ffmpeg.path);
+    const video = join(dir.path, 'acme-speech.mp4');
+    await execa(ffmpeg.path, ['-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=360x640:r=30:d=${voiceover.durationSeconds}`, '-i', voiceover.path, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
+    server.serveVideo(await readFile(video));
+    try {
+      const out = join(dir.path, 'spoken.mp4');
+      const result = await run(['generate', '--script', voiceover.script, '--creator', 'av_1', '--subtitles', 'vtt', '--json', '--quiet', '--out', out]);
+      expect(result.code).toBe(0);
+      const job = JSON.parse(result.stdout) as Job;
+      expect(job.output).toMatchObject({ path: out, subtitlesPath: join(dir.path, 'spoken.vtt') });
+      const vtt = await readFile(join(dir.path, 'spoken.vtt'), 'utf8');
+      expect(vtt.startsWith('WEBVTT')).toBe(true);
+      // Each cue's first word starts with the cue; every later word carries its start as a <hh:mm:ss.mmm> tag.
+      const seconds = (t: string) => t.split(':').reduce((sum, part) => sum * 60 + Number(part), 0);
+      const starts: number[] = [];
+      for (const cue of vtt.split('\n\n').slice(1)) {
+        const [timing, text] = cue.split('\n');
+        if (!timing || !text) continue;
+        starts.push(seconds(timing.split(' --> ')[0] ?? ''));
+        for (const tag of text.matchAll(/<(\d\d:\d\d:\d\d\.\d{3})>/g)) starts.push(seconds(tag[1] ?? ''));
+      }
+      expect(starts).toHaveLength(voiceover.truth.length);
+      expect(shareWithin(starts, voiceover.truth)).toBeGreaterThanOrEqual(0.9);
+    } finally {
+      server.serveVideo(null);
     }
   });
 });

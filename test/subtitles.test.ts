@@ -8,7 +8,7 @@ import { buildSrt, buildVtt, subtitlesPathFor } from '../src/render/subtitles.js
 import type { WordTiming } from '../src/render/types.js';
 import { makeVoiceover, shareWithin } from './speech/conditions.js';
 import { festivalMissing } from './speech/festival.js';
-import { tempDir, tools } from './support.js';
+import { tempDir, tools, ugc } from './support.js';
 
 interface ParsedCue {
   start: number;
@@ -211,5 +211,35 @@ describe('renderAd writes the sidecar with the video', () => {
     // No cue spans the speaker's pause.
     const pause = voiceover.pause as { start: number; end: number };
     expect(cues.filter((c) => c.start < pause.end + LEAD_IN && c.end > pause.start + LEAD_IN)).toEqual([]);
+  });
+});
+
+describe('generate --subtitles', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    dir = await tempDir('ugc-subs-cli-');
+  });
+  afterAll(() => dir.cleanup());
+  const env = () => ({ UGC_CONFIG_DIR: join(dir.path, 'config') });
+
+  it('an unknown format is exit 2 before any work: no job, no file', async () => {
+    const result = await ugc(['generate', '--script', 'Hi there.', '--subtitles', 'xml', '--out', 'x.mp4'], { cwd: dir.path, env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--subtitles must be one of srt, vtt/);
+    expect(JSON.parse((await ugc(['jobs', '--json'], { cwd: dir.path, env: env() })).stdout)).toEqual([]);
+    expect(await readdir(dir.path)).not.toContain('x.mp4');
+  });
+
+  it('writes ad.vtt beside ad.mp4, records it in the job, and `watch --out` elsewhere takes it along', async () => {
+    const result = await ugc(['generate', '--script', 'Sidecars travel with the video.', '--resolution', '720p', '--subtitles', 'vtt', '--out', 'ad.mp4', '--json'], { cwd: dir.path, env: env() });
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout) as { id: string; output: { subtitlesPath: string } };
+    expect(job.output.subtitlesPath).toBe(join(dir.path, 'ad.vtt'));
+    const cues = parseVtt(await readFile(join(dir.path, 'ad.vtt'), 'utf8'));
+    expect(cues.flatMap((c) => c.words.map((w) => w.text))).toEqual(['Sidecars', 'travel', 'with', 'the', 'video.']);
+
+    const copied = await ugc(['watch', job.id, '--out', 'copy/ad2.mp4', '--json'], { cwd: dir.path, env: env() });
+    expect(copied.code).toBe(0);
+    expect(await readFile(join(dir.path, 'copy', 'ad2.vtt'), 'utf8')).toBe(await readFile(join(dir.path, 'ad.vtt'), 'utf8'));
   });
 });

@@ -28,6 +28,8 @@ export const JobSchema = z.looseObject({
     path: z.string().nullable(),
     url: z.string().nullable(),
     thumbnailPath: z.string().nullable(),
+    /** The subtitle sidecar beside the video (`--subtitles`), when one was asked for. */
+    subtitlesPath: z.string().nullable().optional(),
     durationSeconds: z.number().nullable(),
   }),
   credits: z.object({ charged: z.number(), final: z.number().nullable() }),

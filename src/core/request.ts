@@ -5,6 +5,7 @@ import { UsageError } from './errors.js';
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
 export const CAPTION_VALUES = ['karaoke', 'clean', 'none'] as const;
 export const RESOLUTION_VALUES = ['720p', '1080p'] as const;
+export const SUBTITLE_VALUES = ['srt', 'vtt'] as const;
 export const MAX_SCRIPT_CHARS = 5000;
 export const MAX_DURATION_SECONDS = 600;
 
@@ -56,6 +57,7 @@ export const REQUEST_FIELDS = {
   durationSeconds: { flag: 'duration', value: '<seconds>', help: 'target length in seconds (a minimum for local renders)', kind: { type: 'seconds' } },
   resolution: { flag: 'resolution', value: '<res>', help: '720p or 1080p (default)', kind: { type: 'choice', choices: RESOLUTION_VALUES, default: '1080p' } },
   params: { flag: 'param', value: '<key=value>', help: 'provider-specific field, repeatable', kind: { type: 'params' } },
+  subtitles: { flag: 'subtitles', value: '<format>', help: 'also write subtitles beside the video: srt (phrases) or vtt (word by word)', kind: { type: 'choice', choices: SUBTITLE_VALUES, default: null }, submitOnly: true },
   webhookUrl: { flag: 'webhook-url', value: '<url>', help: 'URL the provider calls when the job ends', kind: { type: 'text' }, submitOnly: true },
   idempotencyKey: { flag: 'idempotency-key', value: '<key>', help: 'reuse to make a retried submission return the same job', kind: { type: 'text' }, submitOnly: true },
 } as const satisfies Record<string, FieldSpec>;

@@ -1,11 +1,12 @@
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempPathFor } from '../core/atomic-write.js';
+import { tempPathFor, writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
+import { note } from '../core/present.js';
 import type { ProviderDefinition } from './definition.js';
 import { requirePart } from './registry.js';
 import { thumbnailArgs } from '../render/compose.js';
@@ -73,7 +74,41 @@ async function deliver(ctx: Context, provider: ProviderDefinition, job: Job, opt
   }
   const thumbnailPath = thumbnailPathFor(target);
   const durationSeconds = job.output.thumbnailPath && job.output.path ? job.output.durationSeconds : await makeThumbnail(ctx, target, thumbnailPath);
-  return ctx.jobs.update(job.id, (current) => ({ output: { ...current.output, path: target, thumbnailPath, durationSeconds } }));
+  const subtitlesPath = await deliverSubtitles(ctx, job, target, options.signal);
+  return ctx.jobs.update(job.id, (current) => ({ output: { ...current.output, path: target, thumbnailPath, durationSeconds, subtitlesPath } }));
+}
+
+/**
+ * The `--subtitles` sidecar beside the delivered video: copied when the render made one, else timed by
+ * aligning the script to the video's own voice (a provider returns no word timings). A video that cannot
+ * be aligned is still delivered, with a notice.
+ */
+async function deliverSubtitles(ctx: Context, job: Job, target: string, signal: AbortSignal): Promise<string | null> {
+  const format = job.request.subtitles;
+  if (format !== 'srt' && format !== 'vtt') return null;
+  const { subtitlesPathFor, buildSubtitles } = await import('../render/subtitles.js');
+  const path = subtitlesPathFor(target, format);
+  if (job.output.subtitlesPath) {
+    if (job.output.subtitlesPath !== path) await copyAtomic(job.output.subtitlesPath, path);
+    return path;
+  }
+  const script = typeof job.request.script === 'string' ? job.request.script.trim() : '';
+  if (!script) {
+    note(ctx, `no subtitles for ${job.id}: the request had no script to time`);
+    return null;
+  }
+  try {
+    const [{ alignScriptToRecording }, { findVoice }] = await Promise.all([import('../render/align/index.js'), import('../render/voices.js')]);
+    const requested = typeof job.request.voice === 'string' ? await findVoice(job.request.voice).catch(() => null) : null;
+    const voice = requested ?? (await findVoice('en-us-female'));
+    const { words } = await alignScriptToRecording({ script, audioPath: target, voice, tools: await locateFfmpeg(ctx.env), signal });
+    await writeFileAtomic(path, buildSubtitles(format, words));
+    return path;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    note(ctx, `no subtitles for ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
 }
 
 /** A thumbnail for a downloaded video, one second in (or half way through a shorter one); returns its duration. */

@@ -15,6 +15,7 @@ import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/r
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { subtitlesPathFor } from '../render/subtitles.js';
 import { warmUpSpeech } from '../render/tts.js';
 import type { SubmitOptions } from './definition.js';
 
@@ -113,7 +114,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
             providerStatus: 'completed',
             progress: 100,
             stage: 'done',
-            output: { path: outputPath, url: null, thumbnailPath, durationSeconds },
+            output: { path: outputPath, url: null, thumbnailPath, durationSeconds, subtitlesPath: inputs.subtitles ? subtitlesPathFor(outputPath, inputs.subtitles) : null },
             worker: null,
           };
         });

@@ -77,7 +77,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     runner: request.model ?? (rig ? 'talking' : 'still'),
     rig,
     notice,
-    subtitles: null,
+    subtitles: request.subtitles,
   };
 }
 

@@ -6,7 +6,9 @@
 import { parse, format } from 'node:path';
 import type { WordTiming } from './types.js';
 
-export const SUBTITLE_FORMATS = ['srt', 'vtt'] as const;
+import { SUBTITLE_VALUES } from '../core/request.js';
+
+export const SUBTITLE_FORMATS = SUBTITLE_VALUES;
 export type SubtitleFormat = (typeof SUBTITLE_FORMATS)[number];
 
 /** A phrase longer than this many characters is split, so a cue fits on one or two short lines. */
