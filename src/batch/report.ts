@@ -1,27 +1,17 @@
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { junitXml, type JunitCase } from '../core/junit.js';
 import type { RowResult } from './execute.js';
-
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
 
 /** A JUnit XML report (one testcase per job, in row order), for CI test reporters. */
 export function junitReport(results: RowResult[], suite: string): string {
   const sorted = [...results].sort((a, b) => a.row - b.row || a.name.localeCompare(b.name));
-  const failures = sorted.filter((r) => r.status === 'failed').length;
-  const time = sorted.reduce((sum, r) => sum + r.seconds, 0);
-  const cases = sorted.map((r) => {
-    const open = `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(`row ${r.row}: ${r.name}`)}" time="${r.seconds.toFixed(2)}"`;
-    if (r.status === 'completed') return `${open}>\n      <system-out>${escapeXml(r.outputPath ?? '')}</system-out>\n    </testcase>`;
-    return `${open}>\n      <failure message="${escapeXml(r.error ?? 'failed')}" type="${escapeXml(r.provider)}"/>\n    </testcase>`;
-  });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="ugc batch" tests="${sorted.length}" failures="${failures}" time="${time.toFixed(2)}">`,
-    `  <testsuite name="${escapeXml(suite)}" tests="${sorted.length}" failures="${failures}" errors="0" skipped="0" time="${time.toFixed(2)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  const cases = sorted.map((r): JunitCase => ({
+    classname: suite,
+    name: `row ${r.row}: ${r.name}`,
+    seconds: r.seconds,
+    ...(r.status === 'completed' ? { output: r.outputPath ?? '' } : { failure: { message: r.error ?? 'failed', type: r.provider } }),
+  }));
+  return junitXml('ugc batch', suite, cases);
 }
 
 export async function writeJunitReport(path: string, results: RowResult[], suite: string): Promise<void> {

@@ -52,6 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
   },
   { name: 'models', summary: 'models (local: the model runners that animate the creator)', load: () => import('./models.js').then((m) => m.default) },
+  { name: 'check', summary: "preflight a video against a platform's upload spec (TikTok, Reels, Shorts): one line per check", load: () => import('./check.js').then((m) => m.default) },
   { name: 'doctor', summary: 'check ffmpeg, TTS, the config dir and keys', load: () => import('./doctor.js').then((m) => m.default) },
   { name: 'login', summary: 'store an API key for a provider (checked with the provider first)', load: () => import('./account.js').then((m) => m.login) },
   { name: 'logout', summary: 'remove the stored API key of a provider', load: () => import('./account.js').then((m) => m.logout) },
