@@ -77,9 +77,10 @@ const acme = defineRemoteProvider({
   name: 'acme',
   summary: 'Acme Renders (defined in a test)',
   document: 'the API served by test/plugin-provider.test.ts',
-  api: { documentedBaseUrl: null, authHeader: 'x-api-key', idempotency: 'header', parseError: readErrorEnvelope },
+  api: { documentedBaseUrl: null, authHeader: 'x-api-key', parseError: readErrorEnvelope },
   jobs: {
     pollIntervalSeconds: 0.1,
+    idempotency: { documented: 'header' },
     inputs: { required: ['script', 'creator'], unsupported: { audio: 'it voices the script itself' } },
     async create(http, request, { idempotencyKey, signal }) {
       return toJob((await http.post<AcmeRender>('/renders', { json: { script: request.script, avatar: request.creator }, idempotencyKey, signal })).data);

@@ -3,7 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
-import { isTerminal, type Job } from '../core/job.js';
+import { isProcessAlive as isAlive, isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
 import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
@@ -132,13 +132,4 @@ async function removeTempFilesOf(outputPath: string, pid: number): Promise<void>
   const sidecars = SUBTITLE_FORMATS.map((format) => subtitlesPathFor(outputPath, format));
   const prefixes = [outputPath, thumbnailPathFor(outputPath), ...sidecars].map((p) => `.${basename(p)}.${pid}.`);
   await Promise.all(names.filter((n) => n.endsWith('.tmp') && prefixes.some((p) => n.startsWith(p))).map((n) => rm(join(dir, n), { force: true })));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -45,11 +45,13 @@ export default defineRemoteProvider({
   name: 'ultimatecreator',
   summary: 'UltimateCreator: an avatar acts out a prompt or the script (ultimatecreator.ai)',
   document: 'UltimateCreator API documentation, https://api.ultimatecreator.ai/v1',
-  api: { documentedBaseUrl: 'https://api.ultimatecreator.ai/v1', authHeader: 'authorization', idempotency: 'header', parseError: readErrorEnvelope },
+  api: { documentedBaseUrl: 'https://api.ultimatecreator.ai/v1', authHeader: 'authorization', parseError: readErrorEnvelope },
 
   jobs: {
     // The document says every 10–30 s.
     pollIntervalSeconds: 10,
+    // "Idempotency-Key header with a unique UUID on every POST request ... the API will return the original response instead of creating a duplicate job."
+    idempotency: { documented: 'header' },
     inputs: {
       required: ['script', 'creator'],
       unsupported: { image: 'it generates from an avatar and a prompt', audio: 'it generates from an avatar and a prompt' },

@@ -84,6 +84,8 @@ export interface UGenEmulator extends Emulator {
   webhook: { url: string; secret: string } | null;
   /** Every webhook attempt, in order. */
   deliveries: UGenDelivery[];
+  /** Every JSON body POSTed or PUT to the API, in order, as received (for tests that compare requests). */
+  bodies: { route: string; body: Record<string, unknown> }[];
   /** The account's credits: available = balance − reserved. Tests may change them. */
   credits: { balance: number; reserved: number };
 }
@@ -225,6 +227,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
     jobs: new Map(),
     webhook: null,
     deliveries: [],
+    bodies: [],
     credits: { balance: options.credits ?? 10_000, reserved: 0 },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
@@ -377,6 +380,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
         reply(400, ugenError('BAD_REQUEST', 'Request body must be a JSON object'));
         return undefined;
       }
+      emulator.bodies.push({ route: `${method} ${rest}`, body });
       return body;
     };
 
