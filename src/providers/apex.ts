@@ -4,7 +4,7 @@ import type { Job } from '../core/job.js';
 import { InputError, type GenerateRequest, type RequestField } from '../core/request.js';
 import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
-import { endedAt, errorMessage, requestText, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
+import { deliveredJob, endedAt, errorMessage, requestText, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
 interface ApexJob {
@@ -262,6 +262,7 @@ export default defineRemoteProvider({
     scheme: standardScheme,
     events: { completed: 'job.completed', failed: 'job.failed' },
     body: eventBody,
+    jobIn: deliveredJob('data.jobId'),
     sample: {
       remoteId: () => randomUUID(),
       finished: (id) => ({ output: { path: null, url: `https://cdn.useapexstudio.com/outputs/${id}/output.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

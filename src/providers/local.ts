@@ -10,7 +10,7 @@ import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type 
 import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
 import { findVoice, listVoices, type Voice } from '../render/voices.js';
 import type { ProviderDefinition } from './definition.js';
-import { statusFor, type EventKind } from './webhook-bodies.js';
+import { deliveredJob, statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
 /** The render machinery loads only when something renders. */
@@ -116,6 +116,7 @@ const local: ProviderDefinition = {
     scheme: standardScheme,
     events: { created: 'video.created', completed: 'video.completed', failed: 'video.failed' },
     body: eventBody,
+    jobIn: deliveredJob('data.id', 'data.progress'),
     sample: {
       remoteId: () => null,
       finished: (id) => ({ output: { path: join(process.cwd(), 'ugc-out', `${id}.mp4`), url: null, thumbnailPath: join(process.cwd(), 'ugc-out', `${id}.jpg`), durationSeconds: 6.4 } }),

@@ -3,7 +3,7 @@ import type { Job } from '../core/job.js';
 import { CAPTION_VALUES, InputError, type GenerateRequest } from '../core/request.js';
 import { paramValues, readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type RemoteJob } from './remote.js';
-import { creditsOf, endedAt, errorMessage, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { creditsOf, deliveredJob, endedAt, errorMessage, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { timestampedHexScheme } from './webhook-schemes.js';
 
 type CaptionStyle = (typeof CAPTION_VALUES)[number];
@@ -147,6 +147,7 @@ export default defineRemoteProvider({
     scheme: timestampedHexScheme('ugen-timestamped', 'X-UGen-Signature', 'X-UGen-Timestamp', 'ugen'),
     events: { completed: 'job.completed', failed: 'job.failed' },
     body: eventBody,
+    jobIn: deliveredJob('job_id'),
     sample: {
       remoteId: () => randomUUID(),
       finished: (id) => ({ output: { path: null, url: `https://example.com/ugen/videos/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

@@ -3,7 +3,7 @@ import type { Job, JobStatus } from '../core/job.js';
 import type { CatalogItem } from './definition.js';
 import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type RemoteJob } from './remote.js';
-import { creditsOf, errorMessage, stepCrossed, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { creditsOf, deliveredJob, errorMessage, stepCrossed, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
 
 interface UcStatus {
@@ -96,6 +96,7 @@ export default defineRemoteProvider({
     scheme: hexScheme('uc-hex', 'X-UC-Signature', 'ultimatecreator'),
     events: { completed: 'video.job.completed', failed: 'video.job.failed', progress: 'video.job.progress' },
     body: eventBody,
+    jobIn: deliveredJob('data.job_id', 'data.progress_percent'),
     sample: {
       remoteId: () => `job_${randomBytes(8).toString('hex').toUpperCase()}`,
       finished: (id) => ({ output: { path: null, url: `https://cdn.ultimatecreator.ai/v/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 }, thumbnailUrl: `https://cdn.ultimatecreator.ai/t/${id}.jpg` }),

@@ -8,7 +8,7 @@ import type { CatalogItem, UploadKind, UploadLimit } from './definition.js';
 import { checkUploadLimits } from './media.js';
 import { paramValues, readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
-import { cuid, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { cuid, deliveredJob, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
 interface Video {
@@ -215,6 +215,7 @@ export default defineRemoteProvider({
     scheme: standardScheme,
     events: { created: 'video.created', completed: 'video.completed', failed: 'video.failed' },
     body: eventBody,
+    jobIn: deliveredJob('data.id'),
     sample: {
       remoteId: cuid,
       finished: (id) => ({ output: { path: null, url: `https://example.com/unrealugc/videos/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

@@ -5,7 +5,7 @@ import { InputError } from '../core/request.js';
 import type { HttpClient } from '../http/client.js';
 import { readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
-import { cuid, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
+import { cuid, deliveredJob, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
 
 type VidgenStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -116,6 +116,7 @@ export default defineRemoteProvider({
     scheme: hexScheme('vidgen-hex', 'X-Webhook-Signature', 'vidgen'),
     events: { completed: 'job.completed', failed: 'job.failed' },
     body: eventBody,
+    jobIn: deliveredJob('jobId', 'progress'),
     sample: {
       remoteId: cuid,
       finished: (id) => ({ output: { path: null, url: `https://example.com/files/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

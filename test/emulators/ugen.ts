@@ -9,6 +9,7 @@
  * `generation` stage; `faults` (kit.ts) inject drops, 5xx and 429 storms.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FixedWindowLimiter,
   IdempotencyStore,
@@ -98,6 +99,8 @@ export interface UGenOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Starting credit balance (default 10 000). */
   credits?: number;
+  /** How long after a job ends its webhook is sent (default 0: at once). */
+  webhookDelayMs?: number;
 }
 
 /** The documented error body: `{"error": {"code", "message", "details"}}`. */
@@ -299,6 +302,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
   async function deliver(job: UGenJob): Promise<void> {
     const hook = emulator.webhook;
     if (!hook || !job.end) return;
+    if (options.webhookDelayMs) await sleep(options.webhookDelayMs);
     const v = view(job);
     const event = job.end.status === 'completed' ? 'job.completed' : 'job.failed';
     const body = JSON.stringify({
