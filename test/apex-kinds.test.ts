@@ -47,6 +47,12 @@ describe('apex kinds', () => {
     const watched = await run(['watch', job.id, '--json']);
     expect(watched.code).toBe(0);
     expect(await exists(out)).toBe(false);
+    // Asked for elsewhere as an .mp4, the image is copied there as an image.
+    const elsewhere = join(dir.path, 'copies', 'poster-2.mp4');
+    const copied = await run(['watch', job.id, '--out', elsewhere, '--json']);
+    expect(copied.stderr).toMatch(/wrote .*poster-2\.png/);
+    expect((await readFile(join(dir.path, 'copies', 'poster-2.png'))).subarray(1, 4).toString()).toBe('PNG');
+    expect(await exists(elsewhere)).toBe(false);
   });
 
   it('kind=voice sends the script as `text` and delivers audio as .wav', async () => {

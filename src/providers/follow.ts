@@ -78,8 +78,9 @@ async function deliver(ctx: Context, provider: ProviderDefinition, job: Job, opt
   const download = provider.jobs?.download;
   let target = options.outputPath;
   if (isDeliveredAt(job, target)) return job;
-  let type: OutputType = 'video';
+  let type: OutputType = job.output.type ?? 'video';
   if (job.output.path) {
+    if (type !== 'video') target = withExtension(target, extname(job.output.path).slice(1));
     await copyAtomic(job.output.path, target);
     if (job.output.thumbnailPath) await copyAtomic(job.output.thumbnailPath, thumbnailPathFor(target));
   } else if (job.output.url && download) {
@@ -93,10 +94,10 @@ async function deliver(ctx: Context, provider: ProviderDefinition, job: Job, opt
     } finally {
       await rm(staged, { force: true });
     }
-    if (type !== 'video') ctx.io.stderr.write(`warning: ${provider.name} made ${type === 'image' ? 'an image' : 'audio'}, not a video: wrote ${target}\n`);
   } else {
     throw new UgcError(`${job.id} completed but ${provider.name} gave no video URL`, { code: 'no_output' });
   }
+  if (type !== 'video') ctx.io.stderr.write(`warning: ${provider.name} made ${type === 'image' ? 'an image' : 'audio'}, not a video: wrote ${target}\n`);
   const thumbnailPath = type === 'video' ? thumbnailPathFor(target) : null;
   const durationSeconds = job.output.thumbnailPath && job.output.path ? job.output.durationSeconds : type === 'image' ? null : await makeThumbnail(ctx, target, thumbnailPath);
   const subtitlesPath = type === 'image' ? null : await deliverSubtitles(ctx, job, target, options.signal);
