@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, type HttpClientOptions } from '../src/http/client.js';
+import type { UgcError } from '../src/core/errors.js';
 import { ProviderError } from '../src/http/errors.js';
 import { cursorPages } from '../src/http/paginate.js';
 import { readErrorEnvelope } from '../src/providers/envelopes.js';
@@ -119,6 +120,40 @@ describe('HttpClient', () => {
     await http.get('/x'); // learns this route's limit
     await Promise.all(Array.from({ length: 12 }, () => http.get('/x')));
     expect(refused).toBe(0);
+  });
+
+  it('resends a POST whose answer was lost only where the provider deduplicates it (resendUnansweredPosts)', async () => {
+    let calls = 0;
+    const url = await serve((req, res) => {
+      calls++;
+      if (calls === 1) req.socket.destroy(); // the request arrived; its answer never leaves
+      else json(res, 201, { id: 'x' });
+    });
+    const error = (await client(url, { resendUnansweredPosts: false }).post('/jobs', { json: {} }).catch((e: unknown) => e)) as UgcError;
+    expect(error.code).toBe('network_error');
+    expect(calls).toBe(1);
+    // The same loss with a provider that deduplicates: resent with the same key.
+    calls = 0;
+    expect((await client(url).post<{ id: string }>('/jobs', { json: {} })).data.id).toBe('x');
+    expect(calls).toBe(2);
+  });
+
+  it('retries a POST that never reached the provider (connection refused), even where it does not deduplicate', async () => {
+    const refused = await serve((_req, res) => json(res, 200, {}));
+    await close?.();
+    close = null;
+    let attempts = 0;
+    const error = (await client(refused, { resendUnansweredPosts: false, maxAttempts: 3, debug: (line) => void (line.startsWith('→') && attempts++) }).post('/jobs', { json: {} }).catch((e: unknown) => e)) as UgcError;
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(attempts).toBe(3);
+  });
+
+  it('reads the provider\'s clock from its Date header', async () => {
+    const url = await serve((_req, res) => json(res, 200, {}, { date: new Date(Date.now() - 90_000).toUTCString() }));
+    const http = client(url);
+    expect(http.serverClockOffsetMs).toBeNull();
+    await http.get('/x');
+    expect(Math.abs((http.serverClockOffsetMs as number) + 90_000)).toBeLessThan(1_500);
   });
 
   it('never prints the key: debug lines and echoed error messages are redacted', async () => {

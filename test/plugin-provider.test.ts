@@ -8,7 +8,7 @@ import type { Job } from '../src/core/job.js';
 import { readErrorEnvelope } from '../src/providers/envelopes.js';
 import { registerProvider } from '../src/providers/registry.js';
 import { defineRemoteProvider, type RemoteJob } from '../src/providers/remote.js';
-import { statusFor, videoUrl } from '../src/providers/webhook-bodies.js';
+import { deliveredJob, statusFor, videoUrl } from '../src/providers/webhook-bodies.js';
 import { hexScheme } from '../src/providers/webhook-schemes.js';
 import { jobProgress, readJson, sendJson, sendMp4, startHttpServer } from './emulators/kit.js';
 import { makeVoiceover, shareWithin } from './speech/conditions.js';
@@ -77,9 +77,10 @@ const acme = defineRemoteProvider({
   name: 'acme',
   summary: 'Acme Renders (defined in a test)',
   document: 'the API served by test/plugin-provider.test.ts',
-  api: { documentedBaseUrl: null, authHeader: 'x-api-key', idempotency: 'header', parseError: readErrorEnvelope },
+  api: { documentedBaseUrl: null, authHeader: 'x-api-key', parseError: readErrorEnvelope },
   jobs: {
     pollIntervalSeconds: 0.1,
+    idempotency: { documented: 'header' },
     inputs: { required: ['script', 'creator'], unsupported: { audio: 'it voices the script itself' } },
     async create(http, request, { idempotencyKey, signal }) {
       return toJob((await http.post<AcmeRender>('/renders', { json: { script: request.script, avatar: request.creator }, idempotencyKey, signal })).data);
@@ -98,6 +99,7 @@ const acme = defineRemoteProvider({
     scheme: hexScheme('acme-hex', 'X-Acme-Signature', 'acme'),
     events: { completed: 'render.done', failed: 'render.failed' },
     body: (event, kind, job) => ({ event, render: job.remoteId ?? job.id, state: statusFor(kind, job), video: videoUrl(job) }),
+    jobIn: deliveredJob('render'),
     sample: { remoteId: () => 'r_sample', finished: (id) => ({ output: { path: null, url: `https://acme.test/${id}.mp4`, thumbnailPath: null, durationSeconds: 5 } }), credits: 0, model: null },
   },
 });

@@ -111,6 +111,14 @@ describe.each(cases)('$name against its emulator', (spec) => {
     expect((JSON.parse(result.stdout) as Job).status).toBe('completed');
   });
 
+  it('a create lost on its way in (the provider made nothing) is sent again: exactly one job', async () => {
+    emulator.faults.dropBeforeCommit = 1;
+    const result = await run(['generate', '--script', 'Lost once, made once.', ...(await spec.args(dir.path)), '--json', '--out', join(dir.path, `${spec.name}-resent.mp4`)]);
+    expect(result.code).toBe(0);
+    expect(emulator.stats.jobsCreated).toBe(1);
+    expect((JSON.parse(result.stdout) as Job).status).toBe('completed');
+  });
+
   it('rides out a 429 storm by honouring Retry-After', async () => {
     emulator.faults.storm429 = 3;
     emulator.faults.retryAfterSeconds = 1;
@@ -159,6 +167,58 @@ describe('provider-specific behaviour', () => {
       expect(result.stderr).toMatch(/one webhook URL per account/);
       const secret = (await ugc(['webhooks', 'secret', '--provider', 'ugen'], { cwd: dir.path, env })).stdout.trim();
       expect((emulator as unknown as { webhook: { url: string; secret: string } }).webhook).toEqual({ url: 'http://127.0.0.1:9/hooks', secret });
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
+  it('ugen: estimate and generate send the same priced fields, explicitly; --music turns music on in both', async () => {
+    const emulator = await startUGenEmulator({ jobDurationMs: 300 });
+    const dir = await tempDir();
+    try {
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey, UGC_POLL_INTERVAL: '0.1' };
+      const bed = join(dir.path, 'bed.wav');
+      await makeTone(bed, 2, 220);
+      const request = ['--provider', 'ugen', '--base-url', emulator.url, '--script', 'Priced the same both ways.', '--product-name', 'Acme', '--product-image', 'https://example.com/p.jpg', '--duration', '16'];
+      const priced = (body: Record<string, unknown> | undefined) => ({ segment_count: body?.segment_count, model: body?.model_id ?? body?.video_model, music_enabled: body?.music_enabled });
+      for (const music of [[], ['--music', bed]]) {
+        emulator.bodies.length = 0;
+        const estimate = await ugc(['estimate', ...request, ...music, '--json'], { cwd: dir.path, env });
+        const generate = await ugc(['generate', ...request, ...music, '--json', '--out', join(dir.path, `u${music.length}.mp4`)], { cwd: dir.path, env });
+        expect(generate.code).toBe(0);
+        const estimateBody = emulator.bodies.find((b) => b.route === 'POST /credits/estimate')?.body;
+        const jobBody = emulator.bodies.find((b) => b.route === 'POST /jobs')?.body;
+        expect(priced(estimateBody)).toEqual({ segment_count: 2, model: 'veo3_fast', music_enabled: music.length > 0 });
+        expect(priced(jobBody)).toEqual(priced(estimateBody));
+        // So the estimate is what the job reserves.
+        const reserved = emulator.jobs.get((JSON.parse(generate.stdout) as Job).remoteId as string)?.credits;
+        expect((JSON.parse(estimate.stdout) as { credits: number }).credits).toBe(reserved);
+        expect(generate.stderr.includes('ugen adds music of its own choosing')).toBe(music.length > 0);
+      }
+    } finally {
+      await emulator.close();
+      await dir.cleanup();
+    }
+  });
+
+  it('ugen: --captions karaoke is its tiktok_karaoke style; styles it does not have are refused before anything is sent', async () => {
+    const emulator = await startUGenEmulator({ jobDurationMs: 300 });
+    const dir = await tempDir();
+    try {
+      const env = { UGC_CONFIG_DIR: join(dir.path, 'config'), UGC_API_KEY: emulator.apiKey, UGC_POLL_INTERVAL: '0.1' };
+      const request = ['--provider', 'ugen', '--base-url', emulator.url, '--script', 'Captions, honestly.', '--product-name', 'Acme', '--product-image', 'https://example.com/p.jpg', '--no-wait'];
+      expect((await ugc(['generate', ...request], { cwd: dir.path, env })).code).toBe(0);
+      expect(emulator.bodies.at(-1)?.body.caption_style).toBe('tiktok_karaoke');
+      for (const style of ['none', 'clean']) {
+        const refused = await ugc(['generate', ...request, '--captions', style], { cwd: dir.path, env });
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toMatch(/^error: ugen cannot make .*: its document names one caption style, tiktok_karaoke \(--captions karaoke\)/);
+      }
+      expect(emulator.stats.jobsCreated).toBe(1);
+      // A style of its own, named with --param, goes through as given.
+      expect((await ugc(['generate', ...request, '--captions', 'none', '--param', 'caption_style=bold_pop'], { cwd: dir.path, env })).code).toBe(0);
+      expect(emulator.bodies.at(-1)?.body.caption_style).toBe('bold_pop');
     } finally {
       await emulator.close();
       await dir.cleanup();

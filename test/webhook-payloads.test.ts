@@ -4,9 +4,11 @@ import { newJob, type Job, type JobStatus, type ProviderName } from '../src/core
 import { providerNames } from '../src/providers/registry.js';
 import {
   buildPayload,
+  deliveredState,
   eventKind,
   eventNames,
   eventsForChange,
+  fingerprintRank,
   jobFingerprint,
   newEventId,
   samplePayload,
@@ -284,5 +286,29 @@ describe('samples and event ids', () => {
     const bodies = new Set(Array.from({ length: 20 }, () => samplePayload('apex', 'job.completed', META)));
     expect(bodies.size).toBe(20);
     expect(samplePayload('local', 'video.created')).not.toBe(samplePayload('local', 'video.created'));
+  });
+});
+
+describe('which job a provider delivery is about', () => {
+  it.each([...PROVIDERS])('%s: every event body names the job it was built from, and the state it brings', (provider) => {
+    const progressed = jobOf(provider, { status: 'processing', progress: 60 });
+    for (const event of eventNames(provider)) {
+      const kind = eventKind(provider, event);
+      const job = kind === 'completed' ? completed(provider) : kind === 'failed' ? failed(provider) : progressed;
+      const state = deliveredState(provider, event, buildPayload(provider, event, job, META));
+      expect(state, event).toEqual({ id: job.remoteId ?? job.id, fingerprint: kind === 'created' ? 'queued' : kind === 'progress' ? 'processing:50' : kind });
+    }
+  });
+
+  it('a body that names no job, or is not JSON, or an event the provider does not send, is about no job', () => {
+    expect(deliveredState('ugen', 'job.completed', '{"event":"job.completed"}')).toBeNull();
+    expect(deliveredState('ugen', 'job.completed', 'not json')).toBeNull();
+    expect(deliveredState('ugen', 'video.completed', '{"job_id":"x"}')).toBeNull();
+  });
+
+  it('a job only moves forward: queued, the progress steps, the end', () => {
+    const order = ['queued', 'processing', 'processing:25', 'processing:75', 'completed'];
+    expect(order.map(fingerprintRank)).toEqual([...order.map(fingerprintRank)].sort((a, b) => a - b));
+    expect(new Set(['completed', 'failed', 'cancelled'].map(fingerprintRank)).size).toBe(1);
   });
 });

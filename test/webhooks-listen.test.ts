@@ -7,6 +7,8 @@ import { execa, type ResultPromise } from 'execa';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
+import { JobStore } from '../src/core/job-store.js';
+import { startUGenEmulator } from './emulators/ugen.js';
 import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
 import { BIN, tempDir, ugc } from './support.js';
 
@@ -178,6 +180,34 @@ describe('ugc webhooks listen', () => {
     expect(replayed.code).toBe(0);
     const bodies = new Set(receiver.received.map((r) => r.body));
     expect(bodies.size).toBe(1);
+  });
+
+  it.each([
+    { first: "the provider's delivery", poll: '3', webhookDelayMs: 0, source: 'inbound' },
+    { first: 'polling', poll: '0.1', webhookDelayMs: 1500, source: 'job' },
+  ])('ugen: one job.completed per job when $first sees the end first (its delivery and polling)', async ({ poll, webhookDelayMs, source }) => {
+    const emulator = await startUGenEmulator({ jobDurationMs: 800, webhookDelayMs });
+    try {
+      const target = await receiver.start();
+      const remoteEnv = { UGC_API_KEY: emulator.apiKey, UGC_BASE_URL: emulator.url, UGC_PROVIDER: 'ugen' };
+      const { child, lines, ready } = await startListener(target, ['--port', '0'], { ...remoteEnv, UGC_POLL_INTERVAL: poll });
+      const request = ['--script', 'One completion, one event.', '--product-name', 'Acme', '--product-image', 'https://example.com/p.jpg'];
+      const started = await ugc(['generate', ...request, '--webhook-url', `${String(ready.receiver)}/ugen`, '--no-wait', '--json'], { cwd: dir.path, env: { ...env, ...remoteEnv } });
+      expect(started.code).toBe(0);
+      const store = new JobStore(env.UGC_CONFIG_DIR as string);
+      const id = (JSON.parse(started.stdout) as Job).id;
+      // Until U-Gen has delivered and polling has seen the end too.
+      for (let i = 0; i < 100 && !(emulator.deliveries[0]?.status && (await store.get(id)).status === 'completed'); i++) await sleep(100);
+      await sleep(700);
+      expect(emulator.deliveries).toMatchObject([{ event: 'job.completed', status: 200 }]);
+      const completions = receiver.received.filter((r) => (JSON.parse(r.body) as { event: string }).event === 'job.completed');
+      expect(completions).toHaveLength(1);
+      expect(lines.filter((l) => l.type === 'event' && l.event === 'job.completed')).toMatchObject([{ source }]);
+      child.kill('SIGINT');
+      await child;
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('a listener killed mid-way loses nothing and sends nothing twice after a restart', async () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, newJobId, type Job, type ProviderName } from '../core/job.js';
-import { follow } from '../providers/follow.js';
+import { follow, isDeliveredAt } from '../providers/follow.js';
 import type { JobsPart } from '../providers/definition.js';
 import { getProvider, requirePart } from '../providers/registry.js';
 import type { Manifest } from './manifest.js';
@@ -78,7 +78,7 @@ export async function executeJob(ctx: Context, job: BatchJob, options: ExecuteOp
       const request = jobs.resumable ? { ...job.request, idempotencyKey: job.request.idempotencyKey ?? job.key } : { ...job.request, idempotencyKey: null };
       current = await jobs.submit(ctx, request, { jobId, outputPath, wait: true, signal: options.signal });
     }
-    if (!isTerminal(current.status) || (current.status === 'completed' && current.output.path !== outputPath)) {
+    if (!isTerminal(current.status) || (current.status === 'completed' && !isDeliveredAt(current, outputPath))) {
       current = await follow(ctx, definition, current, { outputPath, signal: options.signal });
     }
     await options.manifest.update(job.key, {

@@ -9,6 +9,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
 export const isTerminal = (status: JobStatus): boolean => TERMINAL.has(status);
 
+export const OUTPUT_TYPES = ['video', 'image', 'audio'] as const;
+export type OutputType = (typeof OUTPUT_TYPES)[number];
+
 export const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
@@ -30,11 +33,14 @@ export const JobSchema = z.looseObject({
     thumbnailPath: z.string().nullable(),
     /** The subtitle sidecar beside the video (`--subtitles`), when one was asked for. */
     subtitlesPath: z.string().nullable().optional(),
+    /** What the delivered file is, by its content; it decides the file's extension (a provider may make an image or audio). */
+    type: z.enum(OUTPUT_TYPES).nullable().optional(),
     durationSeconds: z.number().nullable(),
   }),
-  credits: z.object({ charged: z.number(), final: z.number().nullable() }),
+  /** `estimated`: `charged` is ugc's estimate (the provider's documented price), since the provider does not report it. */
+  credits: z.object({ charged: z.number(), final: z.number().nullable(), estimated: z.boolean().optional() }),
   error: JobErrorSchema.nullable(),
-  /** Local jobs: the process rendering the job, so `cancel` can stop it. */
+  /** The process rendering a local job (so `cancel` can stop it), or submitting a remote one (so nothing else recovers it meanwhile). */
   worker: z.object({ pid: z.number().int(), host: z.string() }).nullable().optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
@@ -61,4 +67,14 @@ export function newJob(fields: { id?: string; provider: ProviderName; request: R
     error: null,
     worker: null,
   };
+}
+
+/** Whether process `pid` on this machine is still running. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

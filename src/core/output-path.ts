@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
 /** `--out` is a file when it ends in .mp4, else a directory that receives `<id>.mp4`. */
@@ -9,6 +9,9 @@ export function resolveOutputPath(out: string | null | undefined, id: string, cw
 }
 
 export const thumbnailPathFor = (videoPath: string): string => videoPath.replace(/\.mp4$/i, '.jpg');
+
+/** `path` with its extension replaced (an output that turned out not to be an MP4 video). */
+export const withExtension = (path: string, extension: string): string => `${path.slice(0, path.length - extname(path).length)}.${extension}`;
 
 /**
  * Fails (exit 2) unless the output file's directory exists and is writable, or can be created: the

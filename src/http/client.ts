@@ -19,6 +19,13 @@ export interface HttpClientOptions {
   auth: { header: 'authorization' | 'x-api-key'; key: string } | null;
   /** Where every POST's idempotency key goes: a header (`Idempotency-Key`), a body field (`idempotency_key`), or nowhere. */
   idempotency: 'header' | 'body' | 'none';
+  /**
+   * False for a provider that does not deduplicate a resent POST: a POST whose answer never came (the
+   * connection broke after the request went out, or timed out) is not sent again, since the provider
+   * may have acted on it; the NetworkError goes to the caller, who finds out what it did. A POST that
+   * never reached the provider (connection refused, no such host) is still retried. Default true.
+   */
+  resendUnansweredPosts?: boolean;
   /** Reads the provider's error envelope. */
   parseError: (status: number, body: unknown) => ProviderErrorBody;
   /** A 409 that means "busy, try later" rather than a real conflict (vidgen's one active job). */
@@ -60,12 +67,13 @@ const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
 /**
  * The one HTTP client every provider adapter uses. It retries what is safe to retry — connection
  * errors, timeouts, 408, 429, 5xx and "busy" 409s — with exponential backoff and jitter, honouring
- * `Retry-After`; it sends every retry of a POST with the same idempotency key, so a response lost after
- * the provider accepted the job never creates a second job; it paces requests by the provider's
- * rate-limit headers; and it turns error envelopes into ProviderError (mapped to exit codes).
+ * `Retry-After`; it sends every retry of a POST with the same idempotency key, and resends a POST whose
+ * answer was lost only to providers that document deduplicating it (`resendUnansweredPosts`); it paces
+ * requests by the provider's rate-limit headers; and it turns error envelopes into ProviderError (mapped to exit codes).
  */
 export class HttpClient {
   private readonly scope: string;
+  private clockOffsetMs: number | null = null;
 
   constructor(private readonly options: HttpClientOptions) {
     this.scope = `${options.provider}:${options.auth ? fingerprint(options.auth.key) : 'anonymous'}`;
@@ -80,6 +88,14 @@ export class HttpClient {
     const path = new URL(url).pathname;
     const rest = path.startsWith(base) ? path.slice(base.length) : path;
     return trackerFor(`${this.scope}:${method} ${rest.split('/').filter(Boolean)[0] ?? ''}`);
+  }
+
+  /**
+   * How far the provider's clock is ahead of ours (ms), from the `Date` header of its last answer, or null
+   * before any. Times the provider reports (a job's `createdAt`) compare with ours after subtracting it.
+   */
+  get serverClockOffsetMs(): number | null {
+    return this.clockOffsetMs;
   }
 
   get<T>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
@@ -182,7 +198,8 @@ export class HttpClient {
         this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after HTTP ${response.status}`);
       } else {
         delay = this.delayFor(attempt, null);
-        if (options.retryNetworkErrors === false || attempt >= maxAttempts || waited + delay > maxWait) throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
+        const resend = options.retryNetworkErrors ?? (method !== 'POST' || this.options.resendUnansweredPosts !== false || neverSent(outcome.error));
+        if (!resend || attempt >= maxAttempts || waited + delay > maxWait) throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
         this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after ${describe(outcome.error)}`);
       }
       waited += delay;
@@ -200,6 +217,7 @@ export class HttpClient {
     try {
       const response = await fetch(url, { method, headers, body, dispatcher: agent, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       limiter.release(response.headers);
+      this.noteServerClock(response.headers.get('date'), started);
       this.log(`← ${response.status} ${method} ${redactUrl(url)} (${Date.now() - started} ms)`);
       return { kind: 'response', response };
     } catch (error) {
@@ -208,6 +226,12 @@ export class HttpClient {
       this.log(`← ${describe(error)} ${method} ${redactUrl(url)} (${Date.now() - started} ms)`);
       return { kind: 'error', error };
     }
+  }
+
+  /** The `Date` header has whole seconds: the server's time lies within the second after it, so take the middle. */
+  private noteServerClock(header: string | null, sentAt: number): void {
+    const date = Date.parse(header ?? '');
+    if (Number.isFinite(date)) this.clockOffsetMs = date + 500 - (sentAt + Date.now()) / 2;
   }
 
   /** `Retry-After` (seconds or an HTTP date) or `retry-after-ms` when given; else 0.5 s doubling to 8 s, with jitter. */
@@ -271,9 +295,14 @@ function redactUrl(url: string): string {
 }
 
 function describe(error: unknown): string {
-  const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  return code ?? (error instanceof Error ? error.name : 'error');
+  return errorCode(error) ?? (error instanceof Error ? error.name : 'error');
 }
+
+const errorCode = (error: unknown): string | undefined => (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+
+/** Failures before a connection existed: the request cannot have reached the provider. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const neverSent = (error: unknown): boolean => NOT_CONNECTED.has(errorCode(error) ?? '');
 
 function fingerprint(key: string): string {
   let hash = 0;

@@ -2,7 +2,7 @@ import type { Context } from '../core/context.js';
 import type { Job } from '../core/job.js';
 import type { Cell } from '../core/present.js';
 import type { GenerateRequest, InputRules } from '../core/request.js';
-import type { EventKind } from './webhook-bodies.js';
+import type { DeliveredJob, EventKind } from './webhook-bodies.js';
 import type { WebhookScheme } from './webhook-schemes.js';
 
 /**
@@ -142,6 +142,8 @@ export interface WebhooksPart {
   readonly events: Partial<Record<EventKind, string>>;
   /** The JSON value it posts for `event` (of `kind`) about `job`; `timestamp` is the event's ISO time. */
   body(event: string, kind: EventKind, job: Job, timestamp: string): unknown;
+  /** Which job a delivery's JSON body is about (its `remoteId`, or the id of a job without one): the inverse of `body`. */
+  jobIn(body: unknown): DeliveredJob | null;
   /** What `webhooks trigger` without `--job` fills in, in the provider's own formats. */
   readonly sample: WebhookSample;
 }

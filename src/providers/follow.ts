@@ -1,17 +1,17 @@
-import { copyFile, mkdir, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPathFor, writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
-import { isTerminal, type Job } from '../core/job.js';
-import { thumbnailPathFor } from '../core/output-path.js';
+import { isTerminal, type Job, type OutputType } from '../core/job.js';
+import { thumbnailPathFor, withExtension } from '../core/output-path.js';
 import { note } from '../core/present.js';
 import type { ProviderDefinition } from './definition.js';
 import { requirePart } from './registry.js';
 import { thumbnailArgs } from '../render/compose.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
-import { durationOf, probe } from '../render/ffmpeg/probe.js';
+import { durationOf, mediaTypeOf, probe } from '../render/ffmpeg/probe.js';
 import { runFfmpeg } from '../render/ffmpeg/run.js';
 
 export interface FollowOptions {
@@ -59,23 +59,57 @@ export async function follow(ctx: Context, provider: ProviderDefinition, job: Jo
   return deliver(ctx, provider, job, options);
 }
 
-/** Puts the finished video at `outputPath`: copied (a local job asked elsewhere) or downloaded (a job whose video is at a URL). */
+/**
+ * Whether `job`'s output is already at `target`: the same path, or the same path with the extension its
+ * type gave it (an image asked for as `ad.mp4` is at `ad.png`).
+ */
+export function isDeliveredAt(job: Job, target: string): boolean {
+  const path = job.output.path;
+  return path !== null && (path === target || (job.output.type !== 'video' && job.output.type != null && path === withExtension(target, extname(path).slice(1))));
+}
+
+/**
+ * Puts the finished output at `outputPath`: copied (a local job asked elsewhere) or downloaded (a job
+ * whose output is at a URL). A download's content decides its type and extension: a video gets a
+ * thumbnail beside it; an image or audio (a provider kind that makes one) is written with its own
+ * extension instead of the `.mp4` asked for, and the command says so.
+ */
 async function deliver(ctx: Context, provider: ProviderDefinition, job: Job, options: FollowOptions): Promise<Job> {
   const download = provider.jobs?.download;
-  const target = options.outputPath;
-  if (job.output.path === target) return job;
+  let target = options.outputPath;
+  if (isDeliveredAt(job, target)) return job;
+  let type: OutputType = job.output.type ?? 'video';
   if (job.output.path) {
+    if (type !== 'video') target = withExtension(target, extname(job.output.path).slice(1));
     await copyAtomic(job.output.path, target);
     if (job.output.thumbnailPath) await copyAtomic(job.output.thumbnailPath, thumbnailPathFor(target));
   } else if (job.output.url && download) {
-    await download(ctx, job, target, { signal: options.signal, onProgress: options.onDownload });
+    const staged = tempPathFor(target);
+    try {
+      await download(ctx, job, staged, { signal: options.signal, onProgress: options.onDownload });
+      const media = await mediaOf(ctx, staged);
+      type = media.type;
+      if (type !== 'video' || media.extension !== 'mp4') target = withExtension(target, media.extension);
+      await rename(staged, target);
+    } finally {
+      await rm(staged, { force: true });
+    }
   } else {
     throw new UgcError(`${job.id} completed but ${provider.name} gave no video URL`, { code: 'no_output' });
   }
-  const thumbnailPath = thumbnailPathFor(target);
-  const durationSeconds = job.output.thumbnailPath && job.output.path ? job.output.durationSeconds : await makeThumbnail(ctx, target, thumbnailPath);
-  const subtitlesPath = await deliverSubtitles(ctx, job, target, options.signal);
-  return ctx.jobs.update(job.id, (current) => ({ output: { ...current.output, path: target, thumbnailPath, durationSeconds, subtitlesPath } }));
+  if (type !== 'video') ctx.io.stderr.write(`warning: ${provider.name} made ${type === 'image' ? 'an image' : 'audio'}, not a video: wrote ${target}\n`);
+  const thumbnailPath = type === 'video' ? thumbnailPathFor(target) : null;
+  const durationSeconds = job.output.thumbnailPath && job.output.path ? job.output.durationSeconds : type === 'image' ? null : await makeThumbnail(ctx, target, thumbnailPath);
+  const subtitlesPath = type === 'image' ? null : await deliverSubtitles(ctx, job, target, options.signal);
+  return ctx.jobs.update(job.id, (current) => ({ output: { ...current.output, path: target, thumbnailPath, durationSeconds, subtitlesPath, type } }));
+}
+
+/** A downloaded file's type by its content; anything that is not media is an error. */
+async function mediaOf(ctx: Context, file: string): Promise<{ type: OutputType; extension: string }> {
+  const tools = await locateFfmpeg(ctx.env);
+  const media = await probe(tools.ffprobe.path, file).then((info) => info && mediaTypeOf(info));
+  if (!media) throw new UgcError('the downloaded file is not a video, an image or audio', { code: 'bad_output' });
+  return media;
 }
 
 /**
@@ -111,12 +145,13 @@ async function deliverSubtitles(ctx: Context, job: Job, target: string, signal: 
   }
 }
 
-/** A thumbnail for a downloaded video, one second in (or half way through a shorter one); returns its duration. */
-async function makeThumbnail(ctx: Context, video: string, thumbnailPath: string): Promise<number | null> {
+/** A thumbnail for a downloaded video (none for audio), one second in (or half way through a shorter one); returns its duration. */
+async function makeThumbnail(ctx: Context, video: string, thumbnailPath: string | null): Promise<number | null> {
   const tools = await locateFfmpeg(ctx.env);
   const info = await probe(tools.ffprobe.path, video);
   if (!info) throw new UgcError(`the downloaded file ${video} is not a video`, { code: 'bad_output' });
   const duration = durationOf(info);
+  if (!thumbnailPath) return duration || null;
   const temp = tempPathFor(thumbnailPath);
   await runFfmpeg(tools.ffmpeg.path, thumbnailArgs(video, Math.min(1, duration / 2), temp), { what: 'writing the thumbnail' });
   await rename(temp, thumbnailPath);

@@ -3,14 +3,14 @@ import { cpus, hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
-import { isTerminal, type Job } from '../core/job.js';
+import { isProcessAlive as isAlive, isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
 import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
 import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
 import { findVoice, listVoices, type Voice } from '../render/voices.js';
 import type { ProviderDefinition } from './definition.js';
-import { statusFor, type EventKind } from './webhook-bodies.js';
+import { deliveredJob, statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
 /** The render machinery loads only when something renders. */
@@ -116,6 +116,7 @@ const local: ProviderDefinition = {
     scheme: standardScheme,
     events: { created: 'video.created', completed: 'video.completed', failed: 'video.failed' },
     body: eventBody,
+    jobIn: deliveredJob('data.id', 'data.progress'),
     sample: {
       remoteId: () => null,
       finished: (id) => ({ output: { path: join(process.cwd(), 'ugc-out', `${id}.mp4`), url: null, thumbnailPath: join(process.cwd(), 'ugc-out', `${id}.jpg`), durationSeconds: 6.4 } }),
@@ -132,13 +133,4 @@ async function removeTempFilesOf(outputPath: string, pid: number): Promise<void>
   const sidecars = SUBTITLE_FORMATS.map((format) => subtitlesPathFor(outputPath, format));
   const prefixes = [outputPath, thumbnailPathFor(outputPath), ...sidecars].map((p) => `.${basename(p)}.${pid}.`);
   await Promise.all(names.filter((n) => n.endsWith('.tmp') && prefixes.some((p) => n.startsWith(p))).map((n) => rm(join(dir, n), { force: true })));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

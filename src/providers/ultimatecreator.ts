@@ -3,7 +3,7 @@ import type { Job, JobStatus } from '../core/job.js';
 import type { CatalogItem } from './definition.js';
 import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type RemoteJob } from './remote.js';
-import { creditsOf, errorMessage, stepCrossed, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { creditsOf, deliveredJob, errorMessage, stepCrossed, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
 
 interface UcStatus {
@@ -45,11 +45,13 @@ export default defineRemoteProvider({
   name: 'ultimatecreator',
   summary: 'UltimateCreator: an avatar acts out a prompt or the script (ultimatecreator.ai)',
   document: 'UltimateCreator API documentation, https://api.ultimatecreator.ai/v1',
-  api: { documentedBaseUrl: 'https://api.ultimatecreator.ai/v1', authHeader: 'authorization', idempotency: 'header', parseError: readErrorEnvelope },
+  api: { documentedBaseUrl: 'https://api.ultimatecreator.ai/v1', authHeader: 'authorization', parseError: readErrorEnvelope },
 
   jobs: {
     // The document says every 10–30 s.
     pollIntervalSeconds: 10,
+    // "Idempotency-Key header with a unique UUID on every POST request ... the API will return the original response instead of creating a duplicate job."
+    idempotency: { documented: 'header' },
     inputs: {
       required: ['script', 'creator'],
       unsupported: { image: 'it generates from an avatar and a prompt', audio: 'it generates from an avatar and a prompt' },
@@ -94,6 +96,7 @@ export default defineRemoteProvider({
     scheme: hexScheme('uc-hex', 'X-UC-Signature', 'ultimatecreator'),
     events: { completed: 'video.job.completed', failed: 'video.job.failed', progress: 'video.job.progress' },
     body: eventBody,
+    jobIn: deliveredJob('data.job_id', 'data.progress_percent'),
     sample: {
       remoteId: () => `job_${randomBytes(8).toString('hex').toUpperCase()}`,
       finished: (id) => ({ output: { path: null, url: `https://cdn.ultimatecreator.ai/v/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 }, thumbnailUrl: `https://cdn.ultimatecreator.ai/t/${id}.jpg` }),

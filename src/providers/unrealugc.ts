@@ -7,8 +7,8 @@ import { cursorPages } from '../http/paginate.js';
 import type { CatalogItem, UploadKind, UploadLimit } from './definition.js';
 import { checkUploadLimits } from './media.js';
 import { paramValues, readErrorEnvelope } from './envelopes.js';
-import { defineRemoteProvider, type RemoteJob } from './remote.js';
-import { cuid, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
+import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
+import { cuid, deliveredJob, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
 interface Video {
@@ -18,6 +18,12 @@ interface Video {
   error?: string | null;
   creditsCharged?: number | null;
   creditsFinal?: number | null;
+  script?: string;
+  productName?: string;
+  aspectRatio?: string;
+  videoModel?: string;
+  voiceId?: string | null;
+  createdAt?: string;
 }
 interface Page<T> {
   data: T[];
@@ -40,8 +46,22 @@ const toJob = (v: Video): RemoteJob => ({
   providerStatus: v.status,
   outputUrl: v.outputUrl ?? null,
   errorMessage: v.error,
-  creditsCharged: v.creditsFinal ?? v.creditsCharged ?? null,
+  creditsCharged: v.creditsCharged ?? null,
+  creditsFinal: v.creditsFinal ?? null,
 });
+
+/**
+ * The document names no idempotency mechanism, so a lost create is looked for among the newest videos
+ * (`GET /v1/videos`, newest first): those with the script, product name and aspect ratio it sent (and the
+ * model and voice, when it named them).
+ */
+async function videosMatching(http: HttpClient, request: GenerateRequest, signal?: AbortSignal): Promise<ListedJob[]> {
+  const { data } = await http.get<Page<Video>>('/videos', { query: { limit: 100 }, signal });
+  const sent = videoBody(request, null);
+  const same = (v: Video) =>
+    v.script === sent.script && v.productName === sent.productName && v.aspectRatio === sent.aspectRatio && (sent.videoModel === undefined || v.videoModel === sent.videoModel) && (sent.voiceId === undefined || v.voiceId === sent.voiceId);
+  return data.data.filter((v) => v.createdAt && same(v)).map((v) => ({ remoteId: v.id, createdAt: Date.parse(v.createdAt as string) }));
+}
 
 const UPLOADS: Record<UploadKind, UploadLimit> = {
   avatar: { maxBytes: 5 * 1024 * 1024, types: { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } },
@@ -123,14 +143,14 @@ export default defineRemoteProvider({
   api: {
     documentedBaseUrl: 'https://unrealugc.com/api/v1',
     authHeader: 'authorization',
-    // The document names no idempotency mechanism; `ugc` sends the header on every POST (see docs/providers.md).
-    idempotency: 'header',
     parseError: readErrorEnvelope,
   },
 
   jobs: {
     // "poll GET /v1/videos/:id every ~15s"
     pollIntervalSeconds: 15,
+    // The document names no idempotency mechanism (`ugc` sends an Idempotency-Key header anyway, unrelied on).
+    idempotency: { documented: false, findCreated: videosMatching },
     inputs: {
       required: ['script', 'productName'],
       unsupported: { audio: 'it voices the script itself (pick a voice with {voice})' },
@@ -195,6 +215,7 @@ export default defineRemoteProvider({
     scheme: standardScheme,
     events: { created: 'video.created', completed: 'video.completed', failed: 'video.failed' },
     body: eventBody,
+    jobIn: deliveredJob('data.id'),
     sample: {
       remoteId: cuid,
       finished: (id) => ({ output: { path: null, url: `https://example.com/unrealugc/videos/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

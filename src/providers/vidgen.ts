@@ -4,8 +4,8 @@ import type { Job, JobStatus } from '../core/job.js';
 import { InputError } from '../core/request.js';
 import type { HttpClient } from '../http/client.js';
 import { readErrorEnvelope } from './envelopes.js';
-import { defineRemoteProvider, type RemoteJob } from './remote.js';
-import { cuid, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
+import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
+import { cuid, deliveredJob, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
 
 type VidgenStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -40,15 +40,10 @@ async function getStatus(http: HttpClient, id: string, signal?: AbortSignal): Pr
   return toJob((await http.get<StatusObject>(`/api/status/${encodeURIComponent(id)}`, { signal })).data);
 }
 
-/**
- * vidgen accepts no idempotency key, so a create whose response was lost cannot simply be sent again:
- * the resend would meet our own job's 409, wait for it, and make a second one. Instead look for the job
- * the lost request made: this key's newest job, created after we sent ours.
- */
-async function findJobCreatedSince(http: HttpClient, since: number): Promise<RemoteJob | null> {
-  const { data } = await http.get<{ jobs: ListItem[] }>('/api/jobs', { query: { limit: 5 } });
-  const mine = data.jobs.find((job) => Date.parse(job.createdAt) >= since - 2_000);
-  return mine ? getStatus(http, mine.id) : null;
+/** Its newest jobs: a lost create's job is among them (one active job per key, so at most one is new). */
+async function recentJobs(http: HttpClient, _request: unknown, signal?: AbortSignal): Promise<ListedJob[]> {
+  const { data } = await http.get<{ jobs: ListItem[] }>('/api/jobs', { query: { limit: 5 }, signal });
+  return data.jobs.map((job) => ({ remoteId: job.id, createdAt: Date.parse(job.createdAt) }));
 }
 
 const WORDS: Record<JobStatus, VidgenStatus> = { queued: 'PENDING', processing: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED' };
@@ -76,14 +71,15 @@ export default defineRemoteProvider({
   api: {
     documentedBaseUrl: null,
     authHeader: 'x-api-key',
-    // vidgen ignores it, but every POST carries one (the CLI contract), for proxies that honour it.
-    idempotency: 'header',
     parseError: readErrorEnvelope,
     isBusy: (status, body) => status === 409 && /active job/i.test(readErrorEnvelope(status, body).message),
   },
 
   jobs: {
     pollIntervalSeconds: 3,
+    // It accepts no idempotency key, so a lost create is never resent: the resend would meet this job's
+    // one-active-job 409, wait it out, and make a second one. The job it made is found in the list instead.
+    idempotency: { documented: false, findCreated: recentJobs },
     // "One job per user at a time": more would only queue up behind its 409.
     maxConcurrency: 1,
     // A photo and a voiceover, uploaded from this machine; no script (it makes no captions).
@@ -93,24 +89,14 @@ export default defineRemoteProvider({
     },
     async create(http, request, { idempotencyKey, signal }) {
       const { FormData } = await import('undici');
-      const { NetworkError } = await import('../http/errors.js');
       const form = new FormData();
       form.set('image', new Blob([await readFile(request.image as string)]), basename(request.image as string));
       form.set('audio', new Blob([await readFile(request.audio as string)]), basename(request.audio as string));
       if (request.webhookUrl) form.set('webhookUrl', request.webhookUrl);
-      const sentAt = Date.now();
-      try {
-        const { data } = await http.post<{ jobId: string }>('/api/jobs', { form, idempotencyKey, signal, retryNetworkErrors: false, maxAttempts: 1000, maxWaitMs: BUSY_WAIT_MS });
-        return getStatus(http, data.jobId, signal);
-      } catch (error) {
-        if (!(error instanceof NetworkError)) throw error;
-        const adopted = await findJobCreatedSince(http, sentAt);
-        if (adopted) return adopted;
-        throw error;
-      }
+      const { data } = await http.post<{ jobId: string }>('/api/jobs', { form, idempotencyKey, signal, maxAttempts: 1000, maxWaitMs: BUSY_WAIT_MS });
+      return getStatus(http, data.jobId, signal);
     },
     get: getStatus,
-    recoverCreated: findJobCreatedSince,
   },
 
   async cancel(http, remoteId) {
@@ -130,6 +116,7 @@ export default defineRemoteProvider({
     scheme: hexScheme('vidgen-hex', 'X-Webhook-Signature', 'vidgen'),
     events: { completed: 'job.completed', failed: 'job.failed' },
     body: eventBody,
+    jobIn: deliveredJob('jobId', 'progress'),
     sample: {
       remoteId: cuid,
       finished: (id) => ({ output: { path: null, url: `https://example.com/files/${id}.mp4`, thumbnailPath: null, durationSeconds: 30 } }),

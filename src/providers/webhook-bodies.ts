@@ -46,5 +46,21 @@ export function errorMessage(job: Job, status: JobStatus): string {
 /** When the job ended (its record's last update), or the event's time while it runs. */
 export const endedAt = (job: Job, timestamp: string): string => (isTerminal(job.status) ? job.updatedAt : timestamp);
 
+/** Which job a provider's delivery is about: the provider's id for it, and its progress where the body says. */
+export interface DeliveredJob {
+  id: string;
+  progress: number | null;
+}
+
+/** Reads a delivery body's job id (and progress) at these dotted paths (`data.job_id`). */
+export function deliveredJob(idPath: string, progressPath?: string): (body: unknown) => DeliveredJob | null {
+  return (body) => {
+    const read = (path: string) => path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), body);
+    const id = read(idPath);
+    const progress = progressPath ? read(progressPath) : null;
+    return typeof id === 'string' && id ? { id, progress: typeof progress === 'number' ? progress : null } : null;
+  };
+}
+
 /** A cuid (`cl…`), the id format of UnrealUGC's and vidgen's jobs, for sample events. */
 export const cuid = (): string => `cl${randomBytes(12).toString('hex').slice(0, 23)}`;

@@ -3,6 +3,7 @@ import type { Context } from '../core/context.js';
 import { isTerminal, type Job } from '../core/job.js';
 import { getProvider, requirePart } from '../providers/registry.js';
 import type { JobStateLog } from './event-log.js';
+import { deliveredState, fingerprintRank } from './payloads.js';
 
 export interface JobSourceOptions {
   states: JobStateLog;
@@ -56,12 +57,31 @@ export class JobEventSource {
     for (const job of refreshed.reverse()) {
       const fingerprint = this.options.fingerprint(job);
       const previous = this.states[job.id] ?? null;
-      if (previous === fingerprint) continue;
-      for (const type of this.options.eventsFor(job, previous)) await this.options.emit(job, type, jobEventId(job, type, fingerprint));
+      // Unchanged, or behind what the provider's own delivery already brought.
+      if (previous === fingerprint || (previous !== null && fingerprintRank(fingerprint) < fingerprintRank(previous))) continue;
+      // Taken before the events go out, so a delivery of the same change arriving meanwhile is not sent too.
       this.states[job.id] = fingerprint;
+      for (const type of this.options.eventsFor(job, previous)) await this.options.emit(job, type, jobEventId(job, type, fingerprint));
       changed = true;
     }
     if (changed) await this.options.states.save(this.states);
+  }
+
+  /**
+   * A provider's own delivery (`event`, this raw body) reached the receiver. When it is about a job
+   * recorded here, it is the job's change now unless polling sent that change (or a later one) already:
+   * true means forward it (and polling will not send it again), false means it is a duplicate.
+   */
+  async claimDelivery(provider: string, event: string, body: string): Promise<boolean> {
+    const delivered = deliveredState(provider, event, body);
+    if (!delivered) return true;
+    const job = (await this.ctx.jobs.listCached(this.records)).find((j) => j.provider === provider && (j.remoteId ?? j.id) === delivered.id);
+    if (!job) return true;
+    const previous = this.states[job.id];
+    if (previous !== undefined && fingerprintRank(previous) >= fingerprintRank(delivered.fingerprint)) return false;
+    this.states[job.id] = delivered.fingerprint;
+    await this.options.states.save(this.states);
+    return true;
   }
 
   private due(job: Job, now: number): boolean {

@@ -101,6 +101,8 @@ export async function listen(ctx: Context, options: ListenOptions): Promise<void
           accept: async (delivery) => {
             const id = `in_${delivery.provider}_${delivery.deliveryId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
             if (await log.find(id)) return false;
+            // The change this delivery reports may have been polled and sent already (under another id).
+            if (!(await jobs.claimDelivery(delivery.provider, delivery.type, delivery.body))) return false;
             if (!wanted(delivery.type)) return true;
             const recorded = await recordAndForward(log, forwarder, { id, provider: delivery.provider, type: delivery.type, source: 'inbound', jobId: null, body: delivery.body }, options.targets, print);
             return recorded !== null;

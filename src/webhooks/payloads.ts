@@ -65,6 +65,35 @@ export function eventsForChange(job: Job, previous: string | null): string[] {
   return changeEvents(job, previousStatus, previousStep);
 }
 
+/**
+ * How far along a fingerprint is: queued, then the progress steps, then ended. A job's events only move
+ * forward, whichever source (polling, or the provider's own delivery) saw a change first.
+ */
+export function fingerprintRank(fingerprint: string): number {
+  const [status, step] = fingerprint.split(':');
+  if (status === 'processing') return 1 + (Number(step ?? 0) || 0) / 100;
+  return status === 'completed' || status === 'failed' || status === 'cancelled' ? 3 : 0;
+}
+
+/**
+ * The job a provider's own delivery (`event`, with this raw body) is about, by the provider's id, and
+ * the fingerprint its state would have once this event is sent; null when the body does not say.
+ */
+export function deliveredState(provider: string, event: string, body: string): { id: string; fingerprint: string } | null {
+  let kind: EventKind;
+  let parsed: unknown;
+  try {
+    kind = eventKind(provider, event);
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const job = webhooksOf(provider).jobIn(parsed);
+  if (!job) return null;
+  const fingerprint = kind === 'created' ? 'queued' : kind === 'progress' ? `processing:${stepCrossed(-1, job.progress ?? 0) ?? 0}` : kind;
+  return { id: job.id, fingerprint };
+}
+
 /** A fresh event id: `msg_…` for Standard Webhooks providers (the `webhook-id`), `evt_…` for the others. */
 export function newEventId(provider: string): string {
   return `${webhooksOf(provider).scheme.eventIdPrefix}${randomBytes(16).toString('base64url')}`;

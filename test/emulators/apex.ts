@@ -7,6 +7,10 @@
  *
  * Success bodies use the `{ "data": … }` envelope (except voice-clone, documented without it);
  * errors use `{ "error": string, "code": string }` with the document's codes.
+ *
+ * The document names no idempotency mechanism, so none is emulated: an `Idempotency-Key` header is
+ * ignored like any other header it does not document, and every accepted POST makes (and charges) a
+ * new job. A job's `metadata` (the webhook payload's fields for its type) is listed from its creation on.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -16,7 +20,6 @@ import {
   countRequest,
   dropIfAsked,
   FixedWindowLimiter,
-  IdempotencyStore,
   jobProgress,
   newFaults,
   newId,
@@ -78,6 +81,8 @@ export interface ApexEmulatorOptions {
   allowLocalWebhooks?: boolean;
   /** Delays before the 3 webhook retries (documented: 10 s, 60 s, 300 s). */
   webhookRetryDelaysMs?: number[];
+  /** How far the server's clock is ahead of the test's (negative: behind): in `createdAt` times and the `Date` header. */
+  clockOffsetMs?: number;
 }
 
 export interface ApexEmulator extends Emulator {
@@ -415,7 +420,6 @@ const MESSAGES: Record<number, [string, string]> = {
   401: ['Missing or invalid API key', 'UNAUTHORIZED'],
   402: ['Insufficient credits', 'PAYMENT_REQUIRED'],
   404: ['Not found', 'NOT_FOUND'],
-  409: ['Idempotency-Key was already used with a different request', 'IDEMPOTENCY_CONFLICT'],
   429: ['Too many requests', 'RATE_LIMITED'],
   500: ['Internal server error', 'INTERNAL_ERROR'],
   503: ['Service temporarily unavailable', 'SERVICE_UNAVAILABLE'],
@@ -455,9 +459,6 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
   const apiKeys: ApexEmulator['apiKeys'] = new Map([[apiKey, { id: newId(), name: 'Emulator key', createdAt: new Date().toISOString() }]]);
   const used: Record<string, number> = {};
   const webhookDeliveries: WebhookDelivery[] = [];
-  // Idempotency is our choice (the document is silent): an `Idempotency-Key` on a POST replays the
-  // first successful response for the same key, path and body; a different path or body is a 409.
-  const idempotency = new IdempotencyStore<{ status: number; body: unknown }>();
   // The document's "Rate Limiting" table; `options.rateLimit` replaces every class's numbers.
   const limit = (n: number, windowMs: number) => (options.rateLimit ? new FixedWindowLimiter(options.rateLimit.limit, options.rateLimit.windowMs) : new FixedWindowLimiter(n, windowMs));
   const limiters: Record<RateClass, FixedWindowLimiter> = {
@@ -489,11 +490,12 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
   /** The job object of GET /api/jobs, in the field names of the documented webhook payload. */
   const jobView = (job: ApexJob): Record<string, unknown> => {
     const { status, progress } = statusOf(job);
-    const view: Record<string, unknown> = { jobId: job.jobId, type: job.type, status, progress, createdAt: new Date(job.createdAt).toISOString() };
-    const finishedAt = job.finishedAt === undefined ? undefined : new Date(job.finishedAt).toISOString();
+    const clock = options.clockOffsetMs ?? 0;
+    const view: Record<string, unknown> = { jobId: job.jobId, type: job.type, status, progress, metadata: job.metadata, createdAt: new Date(job.createdAt + clock).toISOString() };
+    const finishedAt = job.finishedAt === undefined ? undefined : new Date(job.finishedAt + clock).toISOString();
     if (status === 'completed') {
       const urls = job.files.map((name) => `${origin}/files/${name}`);
-      Object.assign(view, { outputUrl: urls[0], outputUrls: urls, outputType: job.outputType, metadata: job.metadata, completedAt: finishedAt });
+      Object.assign(view, { outputUrl: urls[0], outputUrls: urls, outputType: job.outputType, completedAt: finishedAt });
     } else if (status === 'failed') {
       Object.assign(view, { error: 'Generation failed', creditsRefunded: job.cost, failedAt: finishedAt });
     }
@@ -523,6 +525,8 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
     if (account.webhookUrl && !closed) {
       const view = jobView(job);
       const { progress: _progress, outputUrls: _urls, ...data } = view;
+      // The documented failure payload has no metadata.
+      if (job.fail) delete data.metadata;
       void deliver(account.webhookUrl, { event: job.fail ? 'job.failed' : 'job.completed', timestamp: new Date().toISOString(), data }, 1);
     }
   };
@@ -530,8 +534,8 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
     if (job.finishedAt === undefined && Date.now() - job.createdAt >= jobDurationMs) settle(job);
   };
 
-  /** Parses the body, applies the Idempotency-Key, runs `produce` and sends its answer. */
-  async function post(route: Route, token: string, produce: (body: Body) => { status: number; body: unknown; committed?: boolean }): Promise<void> {
+  /** Parses the body, runs `produce` and sends its answer (or drops the connection after a commit, when asked). */
+  async function post(route: Route, produce: (body: Body) => { status: number; body: unknown; committed?: boolean }): Promise<void> {
     let body: unknown;
     try {
       body = await readJson(route.req);
@@ -539,16 +543,7 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
       return fail(route.res, 400, 'Request body must be valid JSON');
     }
     if (!isObject(body)) return fail(route.res, 400, 'Request body must be a JSON object');
-    const header = route.req.headers['idempotency-key'];
-    const key = typeof header === 'string' && header !== '' ? header : undefined;
-    const fingerprint = { path: route.path, body };
-    if (key) {
-      const found = idempotency.lookup(token, key, fingerprint);
-      if (found === 'conflict') return fail(route.res, 409);
-      if (found) return sendJson(route.res, found.value.status, found.value.body, { 'idempotent-replayed': 'true' });
-    }
     const answer = produce(body);
-    if (key && answer.status < 300) idempotency.remember(token, key, fingerprint, { status: answer.status, body: answer.body });
     if (answer.committed && dropIfAsked(route, faults)) return;
     sendJson(route.res, answer.status, answer.body);
   }
@@ -672,6 +667,7 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
   async function handle(route: Route): Promise<void> {
     const { req, res, method, path } = route;
     countRequest(route, stats);
+    if (options.clockOffsetMs) res.setHeader('date', new Date(Date.now() + options.clockOffsetMs).toUTCString());
     // Output files stand in for signed R2/CDN URLs: no API key, no API rate limit, but faults apply.
     if (path.startsWith('/files/')) {
       if (await applyFaults(route, emulator, apexError)) return;
@@ -694,14 +690,14 @@ export async function startApexEmulator(options: ApexEmulatorOptions = {}): Prom
 
     if (method === 'POST' && path.startsWith('/api/generate/')) {
       const name = path.slice('/api/generate/'.length);
-      if (name === 'voice-clone') return post(route, token, cloneVoice);
+      if (name === 'voice-clone') return post(route, cloneVoice);
       const kind = KINDS[name];
-      return kind ? post(route, token, createJob(kind)) : fail(res, 404);
+      return kind ? post(route, createJob(kind)) : fail(res, 404);
     }
     if (method === 'GET' && path === '/api/jobs') return getJobs(route);
     if (method === 'GET' && path === '/api/usage') return getUsage(route);
     if (method === 'GET' && path === '/api/keys') return sendJson(res, 200, { data: [...apiKeys.values()] });
-    if (method === 'POST' && path === '/api/keys') return post(route, token, createKey);
+    if (method === 'POST' && path === '/api/keys') return post(route, createKey);
     if (method === 'PATCH' && path === '/api/settings') return setWebhook(route);
     return fail(res, 404);
   }

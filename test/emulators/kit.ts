@@ -17,6 +17,10 @@ import { locateFfmpeg } from '../../src/render/ffmpeg/locate.js';
 export interface Faults {
   /** The next N job-creating requests are committed (job stored, idempotency recorded), then the socket is destroyed without a response. */
   dropAfterCommit: number;
+  /** The next N POST requests are read in full, then the socket is destroyed without acting on them (a request lost on the way in). */
+  dropBeforeCommit: number;
+  /** The next N GET requests get a 503 with `Retry-After: 0` (a client gives up after its retries, fast). */
+  failReads: number;
   /** The next N requests get a 5xx with the provider's error envelope. */
   fail5xx: number;
   /** The next N requests get 429 with `Retry-After: retryAfterSeconds`. */
@@ -61,7 +65,7 @@ export interface Route {
   query: URLSearchParams;
 }
 
-export const newFaults = (): Faults => ({ dropAfterCommit: 0, fail5xx: 0, storm429: 0, retryAfterSeconds: 1, slowMs: 0 });
+export const newFaults = (): Faults => ({ dropAfterCommit: 0, dropBeforeCommit: 0, failReads: 0, fail5xx: 0, storm429: 0, retryAfterSeconds: 1, slowMs: 0 });
 export const newStats = (): Stats => ({ requests: 0, jobsCreated: 0, rateLimited: 0, injected429: 0, byRoute: {}, maxActiveJobs: 0 });
 
 /**
@@ -112,10 +116,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Applies the delay and the 5xx/429 storm faults. Returns true when it answered (the caller stops). */
+/** Applies the delay, the dropped-request and the 5xx/429 faults. Returns true when it answered or dropped (the caller stops). */
 export async function applyFaults(route: Route, emulator: Pick<Emulator, 'faults' | 'stats'>, errorBody: (status: number) => unknown): Promise<boolean> {
   const { faults, stats } = emulator;
   if (faults.slowMs > 0) await sleep(faults.slowMs);
+  if (faults.dropBeforeCommit > 0 && route.method === 'POST') {
+    faults.dropBeforeCommit--;
+    await readBody(route.req);
+    route.req.socket.destroy();
+    return true;
+  }
+  if (faults.failReads > 0 && route.method === 'GET') {
+    faults.failReads--;
+    sendJson(route.res, 503, errorBody(503), { 'retry-after': '0' });
+    return true;
+  }
   if (faults.storm429 > 0) {
     faults.storm429--;
     stats.injected429++;

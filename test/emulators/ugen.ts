@@ -9,6 +9,7 @@
  * `generation` stage; `faults` (kit.ts) inject drops, 5xx and 429 storms.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   FixedWindowLimiter,
   IdempotencyStore,
@@ -84,6 +85,8 @@ export interface UGenEmulator extends Emulator {
   webhook: { url: string; secret: string } | null;
   /** Every webhook attempt, in order. */
   deliveries: UGenDelivery[];
+  /** Every JSON body POSTed or PUT to the API, in order, as received (for tests that compare requests). */
+  bodies: { route: string; body: Record<string, unknown> }[];
   /** The account's credits: available = balance − reserved. Tests may change them. */
   credits: { balance: number; reserved: number };
 }
@@ -96,6 +99,8 @@ export interface UGenOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Starting credit balance (default 10 000). */
   credits?: number;
+  /** How long after a job ends its webhook is sent (default 0: at once). */
+  webhookDelayMs?: number;
 }
 
 /** The documented error body: `{"error": {"code", "message", "details"}}`. */
@@ -225,6 +230,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
     jobs: new Map(),
     webhook: null,
     deliveries: [],
+    bodies: [],
     credits: { balance: options.credits ?? 10_000, reserved: 0 },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
@@ -296,6 +302,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
   async function deliver(job: UGenJob): Promise<void> {
     const hook = emulator.webhook;
     if (!hook || !job.end) return;
+    if (options.webhookDelayMs) await sleep(options.webhookDelayMs);
     const v = view(job);
     const event = job.end.status === 'completed' ? 'job.completed' : 'job.failed';
     const body = JSON.stringify({
@@ -377,6 +384,7 @@ export async function startUGenEmulator(options: UGenOptions = {}): Promise<UGen
         reply(400, ugenError('BAD_REQUEST', 'Request body must be a JSON object'));
         return undefined;
       }
+      emulator.bodies.push({ route: `${method} ${rest}`, body });
       return body;
     };
 

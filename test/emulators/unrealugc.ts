@@ -6,14 +6,14 @@
  * - Error envelope `{ error: { code, message, details } }`; `details` is always an object (maybe empty).
  *   Codes: invalid_json, invalid_request (details.field names the field), unauthorized, insufficient_credits
  *   (details.required), subscription_required, not_found, payload_too_large, rate_limited,
- *   concurrency_limit_exceeded, idempotency_key_reused, stock_resource_not_deletable, server_error.
+ *   concurrency_limit_exceeded, stock_resource_not_deletable, server_error.
  * - Rate limits: POST /videos counts only against the generation bucket, every other API request against the
  *   default bucket; each response carries the headers of the bucket it counted against. Requests without a valid
  *   key are counted per client address. Uploads (PUT to the presigned URL) and downloads (/files, /r2) are not API
  *   responses and carry no X-RateLimit-* headers.
- * - Idempotency-Key (README decision) on every POST: same key + same path + same JSON body replays the stored 2xx
- *   response (with `Idempotent-Replayed: true`) and creates nothing; same key with a different body or path is
- *   409 idempotency_key_reused. Only 2xx responses are stored, so a 402/429/400 can be retried with the same key.
+ * - Idempotency: the document names no mechanism, so none is emulated. `ugc` sends an Idempotency-Key header
+ *   anyway (README decision); it is ignored like any header the document does not name, and a resent POST makes
+ *   a second video. (A client recovers a lost create from GET /videos, which shows each video's request fields.)
  * - Plan concurrency (`planConcurrency`): one more active (GENERATING/RENDERING) video than allowed is
  *   429 concurrency_limit_exceeded with Retry-After (seconds until the oldest active video finishes), because the
  *   right client reaction is "retry later", as for a rate limit. It is not counted in stats.rateLimited.
@@ -50,7 +50,6 @@ import {
   countRequest,
   dropIfAsked,
   FixedWindowLimiter,
-  IdempotencyStore,
   jobProgress,
   newFaults,
   newStats,
@@ -444,7 +443,6 @@ export async function startUnrealUgcEmulator(options: UnrealUgcOptions = {}): Pr
   const generationRate = options.generationRateLimit ?? rate;
   const limiter = new FixedWindowLimiter(rate.limit, rate.windowMs);
   const generationLimiter = new FixedWindowLimiter(generationRate.limit, generationRate.windowMs);
-  const idempotency = new IdempotencyStore<Reply>();
   const uploadSecret = randomBytes(16);
   let origin = '';
   let stock: StockCreator[] = [];
@@ -678,21 +676,7 @@ export async function startUnrealUgcEmulator(options: UnrealUgcOptions = {}): Pr
     const parts = sub.split('/').slice(1).map(safeDecode);
     const [resource, id] = parts;
     const post = async (run: (body: Body) => Reply, job = false): Promise<Reply | 'handled'> => {
-      const body = asObject(await readJsonBody(route));
-      const header = route.req.headers['idempotency-key'];
-      const key = Array.isArray(header) ? header[0] : header;
-      if (key !== undefined && (key.length === 0 || key.length > 255)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
-      const fingerprint = { path: sub, body };
-      if (key !== undefined) {
-        const hit = idempotency.lookup(apiKey, key, fingerprint);
-        if (hit === 'conflict') throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request', { idempotencyKey: key });
-        if (hit) {
-          sendJson(route.res, hit.value.status, hit.value.body, { 'idempotent-replayed': 'true' });
-          return 'handled';
-        }
-      }
-      const reply = run(body);
-      if (key !== undefined && reply.status < 300) idempotency.remember(apiKey, key, fingerprint, reply);
+      const reply = run(asObject(await readJsonBody(route)));
       if (job && dropIfAsked(route, faults)) return 'handled';
       return reply;
     };

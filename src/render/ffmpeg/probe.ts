@@ -46,6 +46,21 @@ export function isStillImage(result: ProbeResult): boolean {
   return Boolean(decodable && video?.codec_name && IMAGE_CODECS.has(video.codec_name) && IMAGE_FORMATS.test(result.format.format_name ?? '') && !firstStream(result, 'audio'));
 }
 
+/** What a media file is by its content, and the file extension that says so. */
+export function mediaTypeOf(result: ProbeResult): { type: 'video' | 'image' | 'audio'; extension: string } | null {
+  const format = result.format.format_name ?? '';
+  if (isStillImage(result)) {
+    const codec = firstStream(result, 'video')?.codec_name ?? '';
+    return { type: 'image', extension: ({ mjpeg: 'jpg', jpeg2000: 'jp2', tiff: 'tif' } as Record<string, string>)[codec] ?? codec };
+  }
+  if (firstStream(result, 'video')) return { type: 'video', extension: /webm|matroska/.test(format) ? 'webm' : 'mp4' };
+  if (firstStream(result, 'audio')) {
+    const extension = /^wav/.test(format) ? 'wav' : /^mp3/.test(format) ? 'mp3' : /^ogg/.test(format) ? 'ogg' : /^flac/.test(format) ? 'flac' : /mp4|m4a/.test(format) ? 'm4a' : /webm|matroska/.test(format) ? 'webm' : (format.split(',')[0] ?? 'audio');
+    return { type: 'audio', extension };
+  }
+  return null;
+}
+
 export function durationOf(result: ProbeResult, type?: 'video' | 'audio'): number {
   const raw = type ? firstStream(result, type)?.duration : result.format.duration;
   const value = Number(raw ?? result.format.duration);
