@@ -126,7 +126,8 @@ describe('apex emulator', () => {
   });
 
   it('creates a video job, moves it queued → processing → completed, and serves a real MP4', async () => {
-    const emulator = await start();
+    // Long enough that the first poll lands in the queued phase (15% of it) even on a loaded machine.
+    const emulator = await start({ jobDurationMs: 3000 });
     const created = await call(emulator, 'POST', '/api/generate/video', { script: 'Try this serum.' });
     expect(created.status).toBe(200);
     const { jobId, status, message } = data(created);
