@@ -391,3 +391,19 @@ describe('batch and doctor', () => {
     expect(result.stderr).toMatch(/unknown model "nope"/);
   });
 });
+
+describe('the Cog runner when the server restarts mid-prediction', () => {
+  it('with --callback it notices (setup.started_at changed), sends the prediction again and finishes', async () => {
+    const server = await cog({ modelMs: 4000 });
+    await run(['models', 'rm', 'sadtalker']);
+    await addModel('sadtalker', ['--cog', server.url, '--callback', 'http://127.0.0.1:0']);
+    const pending = generate(['--model', 'sadtalker', '--out', 'restarted.mp4']);
+    for (let i = 0; i < 600 && server.stats.predictions.length === 0; i++) await sleep(100);
+    await sleep(500);
+    server.restart();
+    const result = await pending;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/the model server restarted and lost the prediction: sending it again/);
+    expect(server.stats.predictions.map((p) => p.status)).toEqual(['canceled', 'succeeded']);
+  });
+});

@@ -30,7 +30,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readJson, sendJson, startHttpServer, type Route } from './kit.js';
 
-export const STAND_IN_MODEL = new URL('../fixtures/lipsync-model.mjs', import.meta.url).pathname;
+// From test/emulators/ (or its compiled copy under .bench-dist/, which has no fixtures) to the script.
+export const STAND_IN_MODEL = new URL('../fixtures/lipsync-model.mjs', import.meta.url).pathname.replace('/.bench-dist/', '/');
 
 export interface CogEmulatorOptions {
   /** setup() takes this long: STARTING until then. Default 0. */
@@ -184,7 +185,7 @@ export async function startCogEmulator(options: CogEmulatorOptions = {}): Promis
       const child: ChildProcess = spawn(process.execPath, [STAND_IN_MODEL, '--face', face, '--audio', audio, '--out', out, ...(failWith ? ['--fail', failWith] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-      const kill = () => child.kill('SIGKILL');
+      const kill = () => child.kill('SIGTERM');
       p.abort.signal.addEventListener('abort', kill, { once: true });
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       p.abort.signal.removeEventListener('abort', kill);

@@ -45,8 +45,11 @@ const HEALTH_TIMEOUT_MS = 5_000;
 const UNREACHABLE_GRACE_MS = 30_000;
 /** While waiting for a webhook, the server's health is looked at this often (a restart loses the prediction). */
 const WATCH_INTERVAL_MS = 5_000;
-const BUSY_FIRST_DELAY_MS = 1_000;
-const BUSY_MAX_DELAY_MS = 15_000;
+/** While every slot is busy, the health-check (cheap) is asked about this often, and the prediction sent as soon as a slot is free. */
+const BUSY_POLL_MS = 1_000;
+/** After a broken connection the same prediction is sent again after 0.2 s, doubling to 5 s. */
+const RETRY_FIRST_DELAY_MS = 200;
+const RETRY_MAX_DELAY_MS = 5_000;
 
 // ---------------------------------------------------------------------------------------------
 // The wire
@@ -231,8 +234,8 @@ export async function runCogPrediction(options: PredictionOptions): Promise<Pred
   }
 
   let setupStartedAt = (await waitUntilReady(options, report)).setupStartedAt;
-  let busyDelay = BUSY_FIRST_DELAY_MS;
   let errors5xx = 0;
+  let retries = 0;
   try {
     for (;;) {
       if (remaining() <= 0) throw timedOut();
@@ -247,11 +250,14 @@ export async function runCogPrediction(options: PredictionOptions): Promise<Pred
         // the server has cancelled it (or runs it on unseen) and the retry's 202 says so.
         report.lostAnswers++;
         status(`connection to the model server lost (${(error as Error).message}); retrying the same prediction`);
-        await pause(1_000, signal);
+        const delay = Math.min(RETRY_MAX_DELAY_MS, RETRY_FIRST_DELAY_MS * 2 ** retries++);
+        // Asynchronously the prediction may end (and its webhook arrive) before the retry: then no retry is needed.
+        const early = await Promise.race([respondAsync ? finished : new Promise<never>(() => undefined), pause(delay, signal).then(() => null)]);
+        if (early !== null) return { ...report, output: outcome(name, early, signal) };
         continue;
       }
+      retries = 0;
       if (answer.status === 200) {
-        busyDelay = BUSY_FIRST_DELAY_MS;
         const prediction = answer.body as { status?: string };
         if (!respondAsync || isTerminal(prediction?.status)) return { ...report, output: outcome(name, answer.body, signal) };
       }
@@ -280,10 +286,8 @@ export async function runCogPrediction(options: PredictionOptions): Promise<Pred
       }
       if (answer.status === 409) {
         status('every slot of the model server is busy (another client may be using it): waiting');
-        const delay = Math.min(busyDelay, Math.max(0, remaining()));
-        busyDelay = Math.min(BUSY_MAX_DELAY_MS, Math.round(busyDelay * 1.6));
         const started = Date.now();
-        await pause(Math.round(delay * (0.75 + Math.random() * 0.5)), signal);
+        await waitForFreeSlot(options, report);
         report.busyWaitMs += Date.now() - started;
         continue;
       }
@@ -341,6 +345,23 @@ async function waitUntilReady(options: PredictionOptions, report: PredictionRepo
     }
   } finally {
     report.startWaitMs += Date.now() - started;
+  }
+}
+
+/** After a 409: asks the health-check every second or so (jittered, so clients do not move in step) until a slot is free. */
+async function waitForFreeSlot(options: PredictionOptions, report: PredictionReport): Promise<void> {
+  const { server, signal, deadline } = options;
+  for (;;) {
+    if (Date.now() >= deadline) return;
+    await pause(Math.min(Math.max(0, deadline - Date.now()), Math.round(BUSY_POLL_MS * (0.5 + Math.random()))), signal);
+    const health = await server.health(signal).catch((error: unknown) => {
+      if (error instanceof CogUnreachable) return null;
+      throw error;
+    });
+    if (health?.status === 'BUSY') continue;
+    // Free, or starting, failed or unreachable: the next PUT (or the wait for readiness) says which.
+    if (health && health.status !== 'READY') await waitUntilReady(options, report);
+    return;
   }
 }
 
