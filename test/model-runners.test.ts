@@ -191,7 +191,7 @@ describe('the Cog runner under faults', () => {
     expect(server.stats.notReady).toBe(0);
     expect(server.stats.predictions.map((p) => p.status)).toEqual(['succeeded']);
 
-    server.faults.heldUntil = Date.now() + 3000;
+    server.faults.holdOnNextPutMs = 3000;
     const busy = await generate(['--model', 'sadtalker', '--out', 'busy.mp4']);
     expect(busy.code, busy.stderr).toBe(0);
     expect(busy.stderr).toMatch(/every slot of the model server is busy/);
@@ -305,8 +305,9 @@ describe('cancelling a prediction', () => {
     expect(started.code, started.stderr).toBe(0);
     const id = (JSON.parse(started.stdout) as Job).id;
     await predictionStarted(server);
-    const status = JSON.parse((await run(['status', id, '--json'])).stdout) as Job;
-    expect(status.stage).toBe('slow: running');
+    let stage = '';
+    for (let i = 0; i < 50 && stage !== 'slow: running'; i++, await sleep(100)) stage = String((JSON.parse((await run(['status', id, '--json'])).stdout) as Job).stage);
+    expect(stage).toBe('slow: running');
     const cancelled = await run(['cancel', id, '--json']);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: 'cancelled' });
     for (let i = 0; i < 100 && server.stats.predictions[0]?.status !== 'canceled'; i++) await sleep(100);

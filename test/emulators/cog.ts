@@ -59,6 +59,8 @@ export interface CogFaults {
   failNext: string | null;
   /** Another client holds every slot until this time (epoch ms): BUSY, and 409 to new predictions. */
   heldUntil: number;
+  /** From the next prediction-creating PUT on, another client holds every slot for this long (then 0 again). */
+  holdOnNextPutMs: number;
 }
 
 export interface PredictionRecord {
@@ -122,7 +124,7 @@ export async function startCogEmulator(options: CogEmulatorOptions = {}): Promis
   let setupEndsAt = Date.now() + (options.setupMs ?? 0);
   let defunct = false;
   const inFlight = new Map<string, InFlight>();
-  const faults: CogFaults = { dropAfterCommit: 0, failNext: null, heldUntil: 0 };
+  const faults: CogFaults = { dropAfterCommit: 0, failNext: null, heldUntil: 0, holdOnNextPutMs: 0 };
   const stats: CogStats = { puts: 0, conflicts: 0, attached: 0, notReady: 0, cancelRequests: 0, predictions: [], maxInFlight: 0, webhookAttempts: 0, healthChecks: 0 };
   let origin = '';
 
@@ -287,6 +289,10 @@ export async function startCogEmulator(options: CogEmulatorOptions = {}): Promis
       if (health() === 'STARTING' || health() === 'SETUP_FAILED' || health() === 'DEFUNCT') {
         stats.notReady++;
         return sendJson(res, 503, { error: 'Setup has not finished yet', status: 'failed' });
+      }
+      if (faults.holdOnNextPutMs > 0) {
+        faults.heldUntil = Date.now() + faults.holdOnNextPutMs;
+        faults.holdOnNextPutMs = 0;
       }
       if (inFlight.size + held() >= slots) {
         stats.conflicts++;

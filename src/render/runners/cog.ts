@@ -239,6 +239,7 @@ export async function runCogPrediction(options: PredictionOptions): Promise<Pred
   try {
     for (;;) {
       if (remaining() <= 0) throw timedOut();
+      status('running');
       report.puts++;
       let answer: { status: number; body: unknown };
       try {
