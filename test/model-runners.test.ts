@@ -386,6 +386,22 @@ describe('batch and doctor', () => {
     expect((JSON.parse(down.stdout) as { problems: string[] }).problems.join('\n')).toMatch(/model gpu: UNREACHABLE .*ugc models show gpu/);
   });
 
+  it('estimate --model checks the name (exit 2 naming the flag) but not the server: a local render costs nothing', async () => {
+    const unknown = await run(['estimate', '--script', 'Hi.', '--model', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: --model: unknown model "nope" for the local provider$/m);
+    await run(['models', 'rm', 'offline']);
+    await run(['models', 'add', 'offline', '--cog', 'http://127.0.0.1:9']);
+    const offline = await run(['estimate', '--script', 'Hi.', '--model', 'offline', '--json']);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(JSON.parse(offline.stdout)).toEqual({ provider: 'local', credits: 0 });
+    await import('node:fs/promises').then((fs) => fs.writeFile(join(dir.path, 'bad-rows.csv'), 'name,script,model,fallback\na,Hi.,nope,\nb,Hi.,offline,gpu\n'));
+    const rows = await run(['batch', 'bad-rows.csv', '--dry-run']);
+    expect(rows.code).toBe(2);
+    expect(rows.stderr).toMatch(/row 1, model: unknown model "nope"/);
+    expect(rows.stderr).toMatch(/row 2, fallback: must be a built-in runner \(talking or still\), used when model's is unavailable \(got "gpu"\)/);
+  });
+
   it('worker --model must name a runner known on this machine', async () => {
     const result = await run(['worker', '--queue', 'redis://127.0.0.1:1', '--model', 'nope']);
     expect(result.code).toBe(2);

@@ -50,7 +50,7 @@ export async function addModel(ctx: Context, name: string, flags: RunnerFlags): 
 export async function checkModelFields(ctx: Context, request: GenerateRequest): Promise<void> {
   if (request.model) {
     await findRunner(request.model, ctx.configDir).catch((error: unknown) => {
-      if (error instanceof UsageError) throw new InputError({ field: 'model', message: error.message, hint: error.hint });
+      if (error instanceof UsageError) throw new InputError({ field: 'model', message: `{}: ${error.message}`, hint: error.hint });
       throw error;
     });
   }
