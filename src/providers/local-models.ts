@@ -2,7 +2,7 @@ import type { Context } from '../core/context.js';
 import { UgcError, UsageError } from '../core/errors.js';
 import { note } from '../core/present.js';
 import { InputError, type GenerateRequest } from '../core/request.js';
-import { addConfiguredRunner, findConfiguredRunner, removeConfiguredRunner, runnerSettingsFrom, type RunnerFlags, type RunnerSettings } from '../render/runners/configured.js';
+import { addConfiguredRunner, alreadyConfigured, findConfiguredRunner, removeConfiguredRunner, runnerSettingsFrom, type RunnerFlags, type RunnerSettings } from '../render/runners/configured.js';
 import { CogServer } from '../render/runners/cog.js';
 import { configuredRunner, describeRunner, findRunner, inputProblems, isBuiltInRunner, runnerSummaries, type RunnerHealth } from '../render/runners/index.js';
 import type { CatalogItem } from './definition.js';
@@ -30,7 +30,7 @@ export async function removeModel(ctx: Context, id: string): Promise<void> {
  */
 export async function addModel(ctx: Context, name: string, flags: RunnerFlags): Promise<CatalogItem> {
   const settings = runnerSettingsFrom(name, flags, { cwd: ctx.cwd });
-  if (await findConfiguredRunner(ctx.configDir, name)) throw new UsageError(`a model runner named "${name}" is already configured`, `Remove it first with \`ugc models rm ${name}\`, or pick another name.`);
+  if (await findConfiguredRunner(ctx.configDir, name)) throw alreadyConfigured(name);
   const health = await (configuredRunner(settings).health as () => Promise<RunnerHealth>)();
   let checked = false;
   if (settings.kind === 'cog' && health.status !== 'UNREACHABLE') {

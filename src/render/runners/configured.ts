@@ -83,9 +83,11 @@ export async function findConfiguredRunner(configDir: string, name: string): Pro
   return (await readStore(configDir)).runners[name] ?? null;
 }
 
+export const alreadyConfigured = (name: string): UsageError => new UsageError(`a model runner named "${name}" is already configured`, `Remove it first with \`ugc models rm ${name}\`, or pick another name.`);
+
 export async function addConfiguredRunner(configDir: string, settings: RunnerSettings): Promise<RunnerSettings> {
   return changeStore(configDir, (store) => {
-    if (store.runners[settings.name]) throw new UsageError(`a model runner named "${settings.name}" is already configured`, `Remove it first with \`ugc models rm ${settings.name}\`, or pick another name.`);
+    if (store.runners[settings.name]) throw alreadyConfigured(settings.name);
     store.runners[settings.name] = settings;
     return settings;
   });
