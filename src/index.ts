@@ -11,7 +11,8 @@ export { hexScheme, timestampedHexScheme, standardScheme, type WebhookScheme } f
 export { locateFfmpeg } from './render/ffmpeg/locate.js';
 export { renderAd, type RenderOptions, type RenderResult } from './render/pipeline.js';
 export { resolveRenderInputs, type RenderInputs } from './render/inputs.js';
-export { registerRunner, listRunners, type ModelRunner, type CreatorClip, type RunnerInput } from './render/runners/index.js';
+export { registerRunner, listRunners, cogRunner, execRunner, type ModelRunner, type CreatorClip, type RunnerInput, type RunnerHealth } from './render/runners/index.js';
+export { runnerSettingsFrom, type RunnerSettings } from './render/runners/configured.js';
 export { listCreators, findCreator } from './render/creators.js';
 export { listVoices, findVoice } from './render/voices.js';
 export { signWebhook, verifyWebhook, isValidWebhook, schemeFor, WebhookVerificationError, TOLERANCE_SECONDS } from './webhooks/signing.js';

@@ -42,10 +42,23 @@ export async function estimateJobs(ctx: Context, jobs: BatchJob[], defaultProvid
 /**
  * How many jobs run at once: the providers' own defaults (local renders: half the cores; remote: 4),
  * the smallest where a batch mixes providers, and never more than a provider allows (vidgen: one
- * active job per key).
+ * active job per key) or than the jobs' slots allow (`slots`: a model runner that holds one prediction
+ * at a time takes one row at a time).
  */
-export function concurrencyFor(requested: number | undefined, providers: ProviderDefinition[]): number {
+export function concurrencyFor(requested: number | undefined, providers: ProviderDefinition[], slots: number | null = null): number {
   const parts = providers.map((p) => requirePart(p, 'jobs', 'batch'));
-  const limit = Math.min(...parts.map((jobs) => jobs.maxConcurrency ?? Infinity));
+  const limit = Math.min(...parts.map((jobs) => jobs.maxConcurrency ?? Infinity), slots ?? Infinity);
   return Math.min(requested ?? Math.min(...parts.map((jobs) => jobs.defaultConcurrency)), limit);
+}
+
+/** The jobs' slot limit: each provider's for its own jobs (e.g. the model runners they use), the smallest; null when none limits. */
+export async function slotsOf(ctx: Context, jobs: BatchJob[], defaultProvider: ProviderName): Promise<number | null> {
+  const byProvider = new Map<ProviderName, BatchJob[]>();
+  for (const job of jobs) byProvider.set(job.provider ?? defaultProvider, [...(byProvider.get(job.provider ?? defaultProvider) ?? []), job]);
+  let limit: number | null = null;
+  for (const [name, own] of byProvider) {
+    const slots = await requirePart(getProvider(name), 'jobs', 'batch').slotsFor?.(ctx, own.map((j) => j.request));
+    if (slots !== undefined && slots !== null) limit = Math.min(limit ?? Infinity, slots);
+  }
+  return limit;
 }

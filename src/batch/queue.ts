@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
+import { DEFAULT_PROVIDER } from '../providers/registry.js';
 import { executeJob, type RowResult } from './execute.js';
 import { Manifest } from './manifest.js';
 import type { BatchJob } from './rows.js';
@@ -110,6 +111,8 @@ function failedRow(job: BatchJob, defaultProvider: ProviderName, reason: string)
 export interface WorkerOptions {
   redisUrl: string;
   concurrency: number;
+  /** The model runner for local rows that name none (`ugc worker --model`): this machine's GPU model, say. */
+  model?: string | null;
   signal: AbortSignal;
   onLine: (line: string) => void;
 }
@@ -126,7 +129,8 @@ export async function runWorker(ctx: Context, options: WorkerOptions): Promise<v
   const worker = new Worker<RowTask, RowResult>(
     QUEUE_NAME,
     async (queued: QueueJob<RowTask, RowResult>) => {
-      const { job, outDir, rowsFile, totalJobs, defaultProvider, retryFailed } = queued.data;
+      const { job: task, outDir, rowsFile, totalJobs, defaultProvider, retryFailed } = queued.data;
+      const job = options.model && !task.request.model && (task.provider ?? defaultProvider) === DEFAULT_PROVIDER ? { ...task, request: { ...task.request, model: options.model } } : task;
       options.onLine(`took row ${job.row} ${job.name}`);
       const manifest = await Manifest.open(outDir, { rowsFile: rowsFile || outDir, totalJobs });
       const result = await executeJob(ctx, job, { outDir, manifest, defaultProvider, retryFailed, signal: abort.signal });

@@ -8,7 +8,7 @@ import { output } from '../core/present.js';
 import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
 import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
-import { concurrencyFor, estimateJobs, planBatch } from '../batch/plan.js';
+import { concurrencyFor, estimateJobs, planBatch, slotsOf } from '../batch/plan.js';
 import { runPool } from '../batch/pool.js';
 import { summarise, writeJunitReport } from '../batch/report.js';
 import type { BatchJob } from '../batch/rows.js';
@@ -47,7 +47,7 @@ async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof 
   const defaultProvider = (await currentProvider(ctx)).name;
   const jobs = await planBatch(ctx, rowsFile, defaultProvider);
   const providers = [...new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider))].map(getProvider);
-  const concurrency = concurrencyFor(requested, providers);
+  const concurrency = concurrencyFor(requested, providers, await slotsOf(ctx, jobs, defaultProvider));
   const outDir = resolve(ctx.cwd, out ?? 'ugc-out');
   await checkOutputWritable(join(outDir, MANIFEST_FILE));
 

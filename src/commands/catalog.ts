@@ -56,5 +56,6 @@ export const removeItem = (part: Part, example: string) =>
       const { catalog, supports } = await catalogOf(ctx, part, `${part} rm`);
       await supports(catalog.remove)(ctx, id);
       note(ctx, `removed ${id}`);
+      await output(ctx, { id, removed: true }, () => []);
     },
   });

@@ -5,6 +5,7 @@ import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
 import { output } from '../core/present.js';
 import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
+import { runnerSummaries, type RunnerSummary } from '../render/runners/index.js';
 import { synthesizeSpeech } from '../render/tts.js';
 import { listVoices } from '../render/voices.js';
 import { defineCommand } from './define.js';
@@ -17,6 +18,8 @@ interface Report {
   tts: { ok: boolean; engine: string; voices: number; error?: string };
   configDir: { path: string; writable: boolean; error?: string };
   keys: { UGC_API_KEY: boolean };
+  /** The model runners, built in and configured (`ugc models add`), with their live health. */
+  models: RunnerSummary[];
   problems: string[];
 }
 
@@ -41,6 +44,11 @@ async function doctor(ctx: Context): Promise<number> {
   }
   const tts = await checkTts();
   if (!tts.ok) problems.push(`TTS: ${tts.error}`);
+  const models = await runnerSummaries(ctx.configDir).catch((error: unknown) => {
+    problems.push((error as Error).message);
+    return [] as RunnerSummary[];
+  });
+  for (const model of models.filter((m) => !m.available)) problems.push(`model ${model.id}: ${model.status}${model.detail ? ` (${model.detail})` : ''}; see \`ugc models show ${model.id}\``);
   const configDir = await checkConfigDir(ctx.configDir);
   if (!configDir.writable) problems.push(`config dir ${ctx.configDir} is not writable: ${configDir.error}`);
   const report: Report = {
@@ -51,6 +59,7 @@ async function doctor(ctx: Context): Promise<number> {
     tts,
     configDir,
     keys: { UGC_API_KEY: Boolean(ctx.settings.apiKey) },
+    models,
     problems,
   };
   await output(ctx, report, describe);
@@ -91,5 +100,6 @@ function describe(r: Report): string[] {
     `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`,
     `${mark(r.configDir.writable)} config   ${r.configDir.path}`,
     `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`,
+    ...r.models.map((m) => `${mark(m.available)} model    ${m.id} (${m.kind}) ${m.status}${m.detail ? `: ${m.detail}` : ''}`),
   ];
 }

@@ -51,7 +51,16 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'voice-sample', summary: 'upload a voice sample; prints the storage key', load: () => import('./uploads.js').then((m) => m.voiceSample) },
     ],
   },
-  { name: 'models', summary: 'models (local: the model runners that animate the creator)', load: () => import('./models.js').then((m) => m.default) },
+  {
+    name: 'models',
+    summary: 'models (local: the runners that animate the creator, built in or a lip-sync model you configure)',
+    subcommands: [
+      { name: 'list', summary: 'list models (local: with live availability)', isDefault: true, load: () => import('./models.js').then((m) => m.list) },
+      { name: 'show', summary: "show one model (local: its settings and its server's health)", load: () => import('./models.js').then((m) => m.show) },
+      { name: 'add', summary: 'configure a lip-sync model by name: a Cog server or a command line (local)', load: () => import('./models.js').then((m) => m.add) },
+      { name: 'rm', summary: 'remove a configured model (local)', load: () => import('./models.js').then((m) => m.rm) },
+    ],
+  },
   { name: 'check', summary: "preflight a video against a platform's upload spec (TikTok, Reels, Shorts): one line per check", load: () => import('./check.js').then((m) => m.default) },
   { name: 'doctor', summary: 'check ffmpeg, TTS, the config dir and keys', load: () => import('./doctor.js').then((m) => m.default) },
   { name: 'login', summary: 'store an API key for a provider (checked with the provider first)', load: () => import('./account.js').then((m) => m.login) },

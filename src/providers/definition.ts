@@ -2,6 +2,7 @@ import type { Context } from '../core/context.js';
 import type { Job } from '../core/job.js';
 import type { Cell } from '../core/present.js';
 import type { GenerateRequest, InputRules } from '../core/request.js';
+import type { RunnerFlags } from '../render/runners/configured.js';
 import type { DeliveredJob, EventKind } from './webhook-bodies.js';
 import type { WebhookScheme } from './webhook-schemes.js';
 
@@ -33,6 +34,8 @@ export interface ProviderDefinition {
   readonly creators?: Catalog;
   readonly voices?: Catalog;
   readonly models?: Catalog;
+  /** `models add`: model runners configured on this machine by name (the local provider: a Cog server or a command). */
+  readonly runners?: RunnersPart;
   /** `uploads`: presigned uploads of an avatar image or a voice sample. */
   readonly uploads?: UploadsPart;
   /** `webhooks`: the events it sends, how it signs them, and their bodies. */
@@ -72,8 +75,15 @@ export interface JobsPart {
   submit(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job>;
   /** The job's current state (refreshing the stored record). */
   refresh(ctx: Context, job: Job): Promise<Job>;
+  /** How many of these jobs can usefully run at once, when something outside limits it (a model runner's slots); null when nothing does. */
+  slotsFor?(ctx: Context, requests: GenerateRequest[]): Promise<number | null>;
   /** Fetches a finished job's `output.url` to `target` (jobs whose video is elsewhere). */
   download?(ctx: Context, job: Job, target: string, options: { signal?: AbortSignal; onProgress?: (received: number, total: number | null) => void }): Promise<void>;
+}
+
+export interface RunnersPart {
+  /** Stores a runner under `name` from `ugc models add`'s flags; returns it as `models show` would. */
+  add(ctx: Context, name: string, flags: RunnerFlags): Promise<CatalogItem>;
 }
 
 export interface Estimate {

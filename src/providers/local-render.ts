@@ -15,9 +15,11 @@ import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/r
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { findRunner, isBuiltInRunner } from '../render/runners/index.js';
 import { subtitlesPathFor } from '../render/subtitles.js';
 import { warmUpSpeech } from '../render/tts.js';
 import type { SubmitOptions } from './definition.js';
+import { checkModelFields, chooseRunner } from './local-models.js';
 
 /**
  * The local provider's render machinery, loaded only when something renders (the definition in
@@ -35,9 +37,14 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
     if (existing) return existing;
   }
   await checkOutputWritable(options.outputPath);
-  const inputs = await checkedInputs(ctx, request);
+  // A configured model runner that is down stops the job here, before any work (or --fallback takes over).
+  await checkModelFields(ctx, request);
+  const runner = await chooseRunner(ctx, request);
+  const inputs = await checkedInputs(ctx, runner === request.model ? request : { ...request, model: runner });
   if (inputs.notice) note(ctx, inputs.notice);
   const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, out: options.outputPath } });
+  // The runner decided on here is the one that renders, in this process or a detached one.
+  if (runner) job.runner = runner;
   await ctx.jobs.create(job);
   if (!options.wait) return await startDetachedRender(ctx, job);
   return runLocalJob(ctx, job.id, options, inputs);
@@ -83,15 +90,30 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
   const signal = AbortSignal.any([options.signal, local.signal]);
   let lastWrite = 0;
   let writing: Promise<unknown> = Promise.resolve();
+  let percentShown = 0;
+  let statusShown = '';
+  // A model runner's own state (waiting for its server, running) shows as the job's stage until the next one.
+  const onStatus = (text: string) => {
+    if (text === statusShown) return;
+    statusShown = text;
+    options.onProgress?.(text, percentShown);
+    writing = writing.then(() => ctx.jobs.updateIfActive(jobId, { stage: text, providerStatus: 'processing' }));
+  };
   try {
     const tools = await locateFfmpeg(ctx.env);
-    const inputs = checked ?? (await checkedInputs(ctx, job.request as unknown as GenerateRequest));
+    const request = job.request as unknown as GenerateRequest;
+    const runnerId = typeof job.runner === 'string' ? job.runner : request.model;
+    const inputs = checked ?? (await checkedInputs(ctx, runnerId ? { ...request, model: runnerId } : request));
+    const runner = runnerId && !isBuiltInRunner(runnerId) ? await findRunner(runnerId, ctx.configDir, { onStatus }) : undefined;
     await renderAd(inputs, {
       tools,
       outputPath,
       thumbnailPath,
       signal,
+      runner,
       onProgress: (stage, percent) => {
+        percentShown = percent;
+        statusShown = '';
         options.onProgress?.(stage, percent);
         const now = Date.now();
         if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;

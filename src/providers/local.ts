@@ -13,8 +13,9 @@ import type { ProviderDefinition } from './definition.js';
 import { deliveredJob, statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
-/** The render machinery loads only when something renders. */
+/** The render machinery loads only when something renders; the model runners when something uses them. */
 const render = () => import('./local-render.js');
+const models = () => import('./local-models.js');
 
 /** A catalog lookup's "unknown …" as a problem with the request field that named it. */
 async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T> {
@@ -30,6 +31,7 @@ async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
   checkRules(request, SCRIPT_REQUIRED, 'local');
   if (request.creator) await lookUp('creator', () => findCreator(ctx.configDir, request.creator as string));
   if (request.voice) await lookUp('voice', () => findVoice(request.voice as string));
+  if (request.model || request.fallback) await (await models()).checkModelFields(ctx, request);
   await (await render()).checkedInputs(ctx, request);
 }
 
@@ -80,6 +82,7 @@ const local: ProviderDefinition = {
     validate,
     submit: async (ctx, request, options) => (await render()).submitLocal(ctx, request, options),
     refresh,
+    slotsFor: async (ctx, requests) => (await models()).slotsFor(ctx, requests),
   },
   cancel,
   estimate: async () => ({ credits: 0 }),
@@ -102,13 +105,15 @@ const local: ProviderDefinition = {
     get: (_ctx, id) => findVoice(id),
     table: { head: ['ID', 'NAME', 'LANGUAGE', 'GENDER', 'DESCRIPTION'], row: (item) => voiceRow(item as Voice) },
   },
-  // The model runners that animate the creator.
+  // The model runners that animate the creator: built in, or configured here (a Cog server, a command) with live health.
   models: {
-    async list() {
-      const { listRunners } = await import('../render/runners/index.js');
-      return Promise.all(listRunners().map(async (r) => ({ id: r.id, description: r.description, available: await r.available() })));
-    },
-    table: { head: ['ID', 'AVAILABLE', 'DESCRIPTION'], row: (m) => [m.id, m.available ? 'yes' : 'no', String(m.description)] },
+    list: async (ctx) => (await models()).listModels(ctx),
+    get: async (ctx, id) => (await models()).showModel(ctx, id),
+    remove: async (ctx, id) => (await models()).removeModel(ctx, id),
+    table: { head: ['ID', 'KIND', 'AVAILABLE', 'STATUS', 'DESCRIPTION'], row: (m) => [m.id, String(m.kind), m.available ? 'yes' : 'no', String(m.status), String(m.description)] },
+  },
+  runners: {
+    add: async (ctx, name, flags) => (await models()).addModel(ctx, name, flags),
   },
 
   // UnrealUGC's event names, signed with Standard Webhooks.

@@ -11,7 +11,7 @@ import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 import type { RenderInputs } from './inputs.js';
-import { getRunner } from './runners/index.js';
+import { getRunner, type ModelRunner } from './runners/index.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
 import type { PhonemeTiming, WordTiming } from './types.js';
@@ -42,6 +42,8 @@ export interface RenderOptions {
    * calling `publish` renames them into place; otherwise they are deleted. Resolves to whether it published.
    */
   commit?: (durationSeconds: number, publish: () => Promise<void>) => Promise<boolean>;
+  /** The runner to use instead of looking `inputs.runner` up among the built-in ones (e.g. one configured with `ugc models add`). */
+  runner?: ModelRunner;
 }
 
 export interface RenderResult {
@@ -89,7 +91,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     signal.throwIfAborted();
     report('prepare', 0);
     const audio: AudioPlan = { voicePath: voice.path, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds };
-    const runner = getRunner(inputs.runner);
+    const runner = options.runner ?? getRunner(inputs.runner);
     // The audio track is measured, mixed and encoded in its own processes while the video encodes.
     const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);

@@ -42,5 +42,20 @@ export interface ModelRunner {
   readonly description: string;
   /** Whether it can run here (e.g. a GPU model server reachable); `doctor` and `models` show this. */
   available(): Promise<boolean>;
+  /** Its live state in words, for runners that have one (a model server's health). */
+  health?(): Promise<RunnerHealth>;
   prepare(input: RunnerInput): Promise<CreatorClip>;
+}
+
+export interface RunnerHealth {
+  available: boolean;
+  /** A Cog server's own word (`READY`, `BUSY`, `STARTING`, `SETUP_FAILED`, `DEFUNCT`, `UNHEALTHY`), `UNREACHABLE`; a command's `READY` or `MISSING`. */
+  status: string;
+  /** Why, when it is not simply ready. */
+  detail: string | null;
+}
+
+/** What a configured runner reports while it works (waiting for a server, running), shown as the job's stage. */
+export interface RunnerHooks {
+  onStatus?: (text: string) => void;
 }
