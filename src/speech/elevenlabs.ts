@@ -121,7 +121,8 @@ export function toVoice(raw: unknown): ElevenLabsVoice {
     name: v.name ?? v.voice_id,
     category: v.category ?? null,
     gender: gender === 'female' || gender === 'male' ? gender : null,
-    languages: [...new Set([...verified, ...(labelled ? [labelled] : [])])],
+    // The verified locales (en-US), else the language it was made in (en).
+    languages: verified.length > 0 ? [...new Set(verified)] : labelled ? [labelled] : [],
     accent: v.labels?.accent ?? v.verified_languages?.[0]?.accent ?? null,
     description: v.description ?? v.labels?.description ?? null,
   };
