@@ -18,7 +18,6 @@ import { startOpenAiSpeechEmulator, type OpenAiSpeechEmulator } from './emulator
 import type { SpokenTruth } from './emulators/speech-kit.js';
 import { shareWithin, TEST_SCRIPT } from './speech/conditions.js';
 import { festivalMissing } from './speech/festival.js';
-import type { TimedWord } from './speech/festival.js';
 import { tempDir, tools, ugc } from './support.js';
 
 // The engines' test servers speak with Festival (.ci/run installs it); the skip is for machines without it.
