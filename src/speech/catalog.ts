@@ -1,6 +1,6 @@
 import type { Context } from '../core/context.js';
 import type { Cell } from '../core/present.js';
-import { getSpeechEngine } from './engines.js';
+import { listSpeechEngines } from './engines.js';
 import { findSpeechVoice, listSpeechVoices, type SpeechVoice } from './voices.js';
 
 /**
@@ -23,9 +23,9 @@ export interface VoiceItem extends Record<string, unknown> {
 }
 
 async function itemOf(ctx: Context, voice: SpeechVoice): Promise<VoiceItem> {
-  const engine = getSpeechEngine(voice.engine);
-  const parsed = engine.settings.safeParse(voice.settings);
-  const state = parsed.success ? await engine.availability(ctx, parsed.data) : { available: false, detail: `settings ${engine.id} cannot read` };
+  const engine = listSpeechEngines().find((e) => e.id === voice.engine);
+  const parsed = engine?.settings.safeParse(voice.settings);
+  const state = !engine ? { available: false, detail: `no speech engine "${voice.engine}" is registered` } : parsed?.success ? await engine.availability(ctx, parsed.data) : { available: false, detail: `settings ${engine.id} cannot read` };
   const settings = voice.builtIn ? (voice.settings as Record<string, unknown>) : { settings: voice.settings };
   return {
     ...settings,
@@ -35,7 +35,7 @@ async function itemOf(ctx: Context, voice: SpeechVoice): Promise<VoiceItem> {
     language: voice.languages[0] ?? '',
     languages: voice.languages,
     gender: voice.gender,
-    model: parsed.success ? engine.model(parsed.data) : null,
+    model: engine && parsed?.success ? engine.model(parsed.data) : null,
     available: state.available,
     availability: state.detail,
     description: voice.description,
