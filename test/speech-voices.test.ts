@@ -189,6 +189,10 @@ describe('ugc voices add', () => {
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/already added/);
       expect((await run(['voices', 'add', 'en-us-male', '--openai-compatible', 'http://127.0.0.1:9/v1', '--model', 'kokoro', '--voice', 'am_adam'])).code).toBe(2);
+      // OpenAI's API takes 4,096 characters a request: a longer script is refused before anything is spent.
+      const long = await run(['estimate', '--script', 'So good. '.repeat(500), '--voice', 'bella']);
+      expect(long.code).toBe(2);
+      expect(long.stderr).toMatch(/--script: the script is 4499 characters; openai-compatible voices take at most 4096|the script is 4499 characters; openai-compatible voices take at most 4096/);
       expect((await run(['voices', 'rm', 'bella'])).code).toBe(0);
       expect((await run(['voices', 'rm', 'bella'])).code).toBe(2);
     } finally {

@@ -21,6 +21,8 @@ export interface SpeechEngine<S = unknown> {
   readonly settings: z.ZodType<S>;
   /** Speed factors it accepts (1 = the voice's own pace). */
   readonly speedRange: { readonly min: number; readonly max: number };
+  /** The most characters one request may carry, when the API sets a limit below the script's own (5,000). */
+  readonly maxCharacters?: number;
   /** Whether each request is paid by its characters (then audio is cached and `estimate` counts them). */
   readonly billed: boolean;
   /** What tells two voices of this engine apart in the audio cache (server, voice, model; never a key). */

@@ -47,6 +47,7 @@ export const openAiCompatible: SpeechEngine<OpenAiSettings> = {
   description: 'any server of the OpenAI speech API (OpenAI, Kokoro-FastAPI, LocalAI, openedai-speech); timed by aligning the script to its audio',
   settings: OpenAiSettingsSchema,
   speedRange: { min: 0.25, max: 4 },
+  maxCharacters: OPENAI_MAX_INPUT,
   billed: true,
   identity: (s) => [s.baseUrl.replace(/\/+$/, ''), s.model, s.voice],
   model: (s) => s.model,
@@ -60,9 +61,6 @@ export const openAiCompatible: SpeechEngine<OpenAiSettings> = {
     return probe(await client(ctx, settings, { maxAttempts: 1, timeoutMs: 3000 }), 'models');
   },
   async synthesize(ctx, settings, request) {
-    if ([...request.text].length > OPENAI_MAX_INPUT) {
-      throw new UgcError(`the script is ${[...request.text].length} characters; the OpenAI speech API takes at most ${OPENAI_MAX_INPUT}`, { exitCode: ExitCode.Usage, hint: 'Shorten it, or use a voice of another engine.' });
-    }
     const http = await client(ctx, settings);
     const body = { model: settings.model, input: request.text, voice: settings.voice, response_format: FORMAT, speed: request.speed };
     const response = await http.post<Buffer>('audio/speech', { json: body, bytes: true, headers: { accept: 'audio/wav, audio/*' }, signal: request.signal });

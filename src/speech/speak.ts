@@ -75,6 +75,10 @@ export async function planVoice(ctx: Context, request: GenerateRequest): Promise
   const speed = request.voiceSpeed ?? 1;
   const { min, max } = engine.speedRange;
   if (speed < min || speed > max) throw new InputError({ field: 'voiceSpeed', message: `{} must be from ${min} to ${max} for ${engine.id} voices (got ${speed})` });
+  const characters = [...textForSpeech(request.script)].length;
+  if (!request.audio && engine.maxCharacters !== undefined && characters > engine.maxCharacters) {
+    throw new InputError({ field: 'script', message: `the script is ${characters} characters; ${engine.id} voices take at most ${engine.maxCharacters}`, hint: 'Shorten it, or pick a voice of another engine (`ugc voices`).' });
+  }
 
   if (mismatch && !request.audio) {
     if (request.strict) throw new InputError({ field: 'voice', message: mismatch, hint: 'Pass {voice} with a voice of the script\'s language (`ugc voices`), or leave out {strict} to render anyway.' });
