@@ -165,7 +165,7 @@ export const elevenLabs: SpeechEngine<ElevenLabsSettings> = {
   model: (s) => s.model,
   unusable: async (ctx) => ((await elevenLabsKey(ctx)) ? null : noKey()),
   async availability(ctx, settings) {
-    if (!(await elevenLabsKey(ctx))) return { available: false, detail: `no key (ugc login --provider elevenlabs, or ${ELEVENLABS_KEY_VARIABLE})` };
+    if (!(await elevenLabsKey(ctx))) return { available: false, detail: 'no key (ugc login --provider elevenlabs)' };
     return probe(await elevenLabsClient(ctx, { apiBase: settings.apiBase, maxAttempts: 1, timeoutMs: 5000 }), `v1/voices/${encodeURIComponent(settings.voiceId)}`);
   },
   async synthesize(ctx, settings, request) {
