@@ -181,7 +181,8 @@ export const elevenLabs: SpeechEngine<ElevenLabsSettings> = {
     return { audio, extension: 'mp3', ...(words ? { words } : {}) };
   },
   async listVoices(ctx) {
-    const voices = await listElevenLabsVoices(await elevenLabsClient(ctx, { asProvider: true }));
+    // Another origin only when this command line names one (--base-url), not a UGC_BASE_URL meant for a video provider.
+    const voices = await listElevenLabsVoices(await elevenLabsClient(ctx, { apiBase: ctx.global.baseUrl ?? null }));
     return voices.map((v) => ({ ...v }));
   },
 };
