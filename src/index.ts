@@ -15,5 +15,9 @@ export { registerRunner, listRunners, cogRunner, execRunner, type ModelRunner, t
 export { runnerSettingsFrom, type RunnerSettings } from './render/runners/configured.js';
 export { listCreators, findCreator } from './render/creators.js';
 export { listVoices, findVoice } from './render/voices.js';
+export { registerSpeechEngine, listSpeechEngines } from './speech/engines.js';
+export type { SpeechEngine, SpeechRequest, EngineSpeech } from './speech/engine.js';
+export { listSpeechVoices, findSpeechVoice } from './speech/voices.js';
+export type { Speaker, SpokenScript } from './render/types.js';
 export { signWebhook, verifyWebhook, isValidWebhook, schemeFor, WebhookVerificationError, TOLERANCE_SECONDS } from './webhooks/signing.js';
 export { buildPayload, eventNames } from './webhooks/payloads.js';

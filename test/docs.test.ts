@@ -81,8 +81,9 @@ describe('docs/architecture.md: what may import what', () => {
   const importsOf = async (file: string) => [...(await read(file)).matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map((m) => join(file, '..', m[1] as string));
   const rules: [string, RegExp][] = [
     ['src/core/', /^src\/(?!core\/)/],
-    ['src/render/', /^src\/(providers|commands|batch|webhooks|http)\//],
-    ['src/http/', /^src\/(providers|commands|batch|webhooks|render)\//],
+    ['src/render/', /^src\/(providers|commands|batch|webhooks|http|speech)\//],
+    ['src/http/', /^src\/(providers|commands|batch|webhooks|render|speech)\//],
+    ['src/speech/', /^src\/(providers|commands|batch|webhooks)\//],
     ['src/providers/', /^src\/(commands|batch|webhooks)\//],
     ['src/webhooks/', /^src\/(commands|batch)\//],
     ['src/batch/', /^src\/(commands|webhooks)\//],

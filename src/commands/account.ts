@@ -24,7 +24,8 @@ export const login = defineCommand({
     if (!key) throw new UsageError('the API key is empty');
     const verified = await account.verify(ctx, key);
     await saveKey(ctx.configDir, profileName(ctx), provider.name, key);
-    await updateProfile(ctx, (profile) => ({ ...profile, provider: profile.provider ?? provider.name }));
+    // A provider that makes no videos (a speech engine's account) never becomes the default.
+    if (provider.jobs) await updateProfile(ctx, (profile) => ({ ...profile, provider: profile.provider ?? provider.name }));
     if (ctx.global.json) printJson(ctx, { provider: provider.name, profile: profileName(ctx), account: verified.account });
     else ctx.io.stderr.write(`Logged in to ${provider.name} as ${verified.account} (profile ${profileName(ctx)}).\n`);
   },
@@ -48,7 +49,7 @@ export const whoami = defineCommand({
       `${r.account} on ${r.provider}`,
       ...(r.plan ? [`plan      ${r.plan}`] : []),
       ...(r.credits !== undefined && r.credits !== null ? [`credits   ${r.credits}`] : []),
-      `key from  ${keySource === 'environment' ? 'UGC_API_KEY' : `profile "${r.profile}"`}`,
+      `key from  ${keySource === 'environment' ? String((r as Record<string, unknown>).keyVariable ?? 'UGC_API_KEY') : `profile "${r.profile}"`}`,
     ]);
   },
 });

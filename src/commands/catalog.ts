@@ -37,16 +37,19 @@ export const addItem = (part: Part, media: 'image' | 'audio', example: string) =
     args: ['path'],
     flags: { name: requiredText('<name>', 'display name') },
     examples: [example],
-    async run(ctx, { path, name }) {
-      const { catalog, supports } = await catalogOf(ctx, part, `${part} add`);
-      const add = supports(catalog.add);
-      const display = name.trim();
-      if (display.length < 2 || display.length > 80) throw new UsageError('--name must be 2 to 80 characters');
-      const file = resolve(ctx.cwd, path);
-      await checkMediaFile(ctx, file, media);
-      await output(ctx, await add(ctx, file, display), (item) => item.id);
-    },
+    run: (ctx, { path, name }) => addFromFile(ctx, part, media, path, name),
   });
+
+/** Adds a catalog item made from a file (a creator's photo, a voice sample) at the current provider. */
+export async function addFromFile(ctx: Context, part: Part, media: 'image' | 'audio', path: string, name: string): Promise<void> {
+  const { catalog, supports } = await catalogOf(ctx, part, `${part} add`);
+  const add = supports(catalog.add);
+  const display = name.trim();
+  if (display.length < 2 || display.length > 80) throw new UsageError('--name must be 2 to 80 characters');
+  const file = resolve(ctx.cwd, path);
+  await checkMediaFile(ctx, file, media);
+  await output(ctx, await add(ctx, file, display), (item) => item.id);
+}
 
 export const removeItem = (part: Part, example: string) =>
   defineCommand({

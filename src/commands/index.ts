@@ -35,12 +35,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'voices',
-    summary: 'voices for the voiceover',
+    summary: 'voices for the voiceover: built in (eSpeak) and added from speech engines',
     subcommands: [
-      { name: 'list', summary: 'list voices', isDefault: true, load: () => import('./voices.js').then((m) => m.list) },
+      { name: 'list', summary: 'list voices: built in and added, with language, engine and availability', isDefault: true, load: () => import('./voices.js').then((m) => m.list) },
       { name: 'show', summary: 'show one voice', load: () => import('./voices.js').then((m) => m.show) },
-      { name: 'add', summary: 'clone a voice from an audio sample (remote providers)', load: () => import('./voices.js').then((m) => m.add) },
-      { name: 'rm', summary: 'remove a cloned voice (remote providers)', load: () => import('./voices.js').then((m) => m.rm) },
+      { name: 'add', summary: "add a speech engine's voice (Kokoro, OpenAI, ElevenLabs…) by name, or clone a sample at a remote provider", load: () => import('./voices.js').then((m) => m.add) },
+      { name: 'rm', summary: 'remove an added voice, or a cloned one at a remote provider', load: () => import('./voices.js').then((m) => m.rm) },
     ],
   },
   {

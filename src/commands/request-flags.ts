@@ -2,11 +2,11 @@ import type { Context } from '../core/context.js';
 import { checkRequest, REQUEST_FIELDS, SCRIPT_FILE, type FieldSpec, type GenerateRequest, type RawRequest, type RequestField } from '../core/request.js';
 import type { ProviderDefinition } from '../providers/definition.js';
 import { requirePart } from '../providers/registry.js';
-import { list, text, type Flag } from './define.js';
+import { list, text, toggle, type Flag } from './define.js';
 
 type Fields = typeof REQUEST_FIELDS;
 type SubmitOnly = { [F in RequestField]: Fields[F] extends { submitOnly: true } ? F : never }[RequestField];
-type FlagOf<F extends RequestField> = Fields[F]['kind'] extends { type: 'params' } ? Flag<string[]> & { defaultValue: string[] } : Flag<string>;
+type FlagOf<F extends RequestField> = Fields[F]['kind'] extends { type: 'params' } ? Flag<string[]> & { defaultValue: string[] } : Fields[F]['kind'] extends { type: 'switch' } ? Flag<boolean> : Flag<string>;
 
 /** The request's flags: every field of the request table, plus `--script-file`; `estimate` leaves out what only matters on submission. */
 export type RequestFlags<Submit extends boolean> = { [F in Submit extends true ? RequestField : Exclude<RequestField, SubmitOnly>]: FlagOf<F> } & { scriptFile: Flag<string> };
@@ -16,7 +16,8 @@ export function requestFlags<Submit extends boolean>(options: { submit: Submit }
   const flags: Record<string, Flag<unknown>> = {};
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.submitOnly && !options.submit) continue;
-    flags[field] = spec.kind.type === 'params' ? list(spec.value, spec.help, { name: spec.flag }) : text(spec.value, spec.help, { name: spec.flag });
+    const { flag: name, value, help, kind } = spec;
+    flags[field] = kind.type === 'params' ? list(value, help, { name }) : kind.type === 'switch' ? { ...toggle(help), name } : text(value, help, { name });
     if (field === 'script') flags.scriptFile = text(SCRIPT_FILE.value, SCRIPT_FILE.help, { name: SCRIPT_FILE.flag });
   }
   return flags as RequestFlags<Submit>;

@@ -6,8 +6,13 @@ import { UgcError } from './errors.js';
 const STALE_AFTER_MS = 10_000;
 const GIVE_UP_AFTER_MS = 15_000;
 
-/** Runs `fn` while holding an exclusive lock file at `lockPath` (O_EXCL create), across processes. */
-export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` while holding an exclusive lock file at `lockPath` (O_EXCL create), across processes. A lock
+ * held through slow work (a paid request) passes longer `staleAfterMs` and `giveUpAfterMs`.
+ */
+export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, options: { staleAfterMs?: number; giveUpAfterMs?: number } = {}): Promise<T> {
+  const staleAfter = options.staleAfterMs ?? STALE_AFTER_MS;
+  const giveUpAfter = options.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
@@ -18,11 +23,11 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): P
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const age = await lockAge(lockPath);
-      if (age !== null && age > STALE_AFTER_MS) {
+      if (age !== null && age > staleAfter) {
         await rm(lockPath, { force: true });
         continue;
       }
-      if (Date.now() - started > GIVE_UP_AFTER_MS) {
+      if (Date.now() - started > giveUpAfter) {
         throw new UgcError(`timed out waiting for ${lockPath}`, { hint: 'Another ugc process is holding it; try again, or delete that file if no ugc is running.' });
       }
       await sleep(Math.min(5 + attempt * 5, 50));

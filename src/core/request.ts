@@ -8,6 +8,8 @@ export const RESOLUTION_VALUES = ['720p', '1080p'] as const;
 export const SUBTITLE_VALUES = ['srt', 'vtt'] as const;
 export const MAX_SCRIPT_CHARS = 5000;
 export const MAX_DURATION_SECONDS = 600;
+/** The speech rate factor every engine is asked for (OpenAI's range; an engine with a narrower one says so). */
+export const VOICE_SPEED_RANGE = { min: 0.25, max: 4 } as const;
 
 /** What a field holds, which decides how a raw value (a flag's text, a batch cell, a JSON value) is read. */
 type Kind =
@@ -15,6 +17,10 @@ type Kind =
   | { readonly type: 'text' }
   | { readonly type: 'choice'; readonly choices: readonly string[]; readonly default: string | null }
   | { readonly type: 'seconds' }
+  /** A number within bounds, e.g. a rate factor. */
+  | { readonly type: 'number'; readonly min: number; readonly max: number; readonly what: string }
+  /** On or off: a switch on the command line, `true`/`false` (or yes/no, 1/0) in a batch cell. */
+  | { readonly type: 'switch' }
   /** A local file (checked to exist here, by content later) or an http(s) URL. */
   | { readonly type: 'media'; readonly media: 'image' | 'audio' }
   /** `key=value` pairs passed through to the provider. */
@@ -44,7 +50,9 @@ export const REQUEST_FIELDS = {
   script: { flag: 'script', value: '<text>', help: 'what the creator says', kind: { type: 'script' } },
   creator: { flag: 'creator', value: '<id|slug>', help: 'stock or custom creator (see `ugc creators`)', kind: { type: 'text' }, matrix: true, excludes: 'image' },
   image: { flag: 'image', value: '<path>', help: 'your own photo instead of a stock creator', kind: { type: 'media', media: 'image' } },
-  voice: { flag: 'voice', value: '<id>', help: "voice (see `ugc voices`); default: the creator's", kind: { type: 'text' }, matrix: true },
+  voice: { flag: 'voice', value: '<id>', help: "voice (see `ugc voices`), built in or added with `ugc voices add`; default: the creator's voice in the script's language", kind: { type: 'text' }, matrix: true },
+  voiceSpeed: { flag: 'voice-speed', value: '<factor>', help: 'speech rate, 1 = the voice\'s own (0.25-4; ElevenLabs 0.7-1.2)', kind: { type: 'number', min: VOICE_SPEED_RANGE.min, max: VOICE_SPEED_RANGE.max, what: 'a speed factor' } },
+  strict: { flag: 'strict', value: '', help: 'refuse a script in another language than the voice speaks (default: a warning)', kind: { type: 'switch' } },
   audio: { flag: 'audio', value: '<path>', help: 'your own voiceover (no TTS); the script then only feeds the captions', kind: { type: 'media', media: 'audio' } },
   aspect: { flag: 'aspect', value: '<ratio>', help: '9:16 (default), 16:9 or 1:1', kind: { type: 'choice', choices: ASPECT_VALUES, default: '9:16' }, matrix: true },
   captions: { flag: 'captions', value: '<style>', help: 'karaoke (default), clean or none', kind: { type: 'choice', choices: CAPTION_VALUES, default: 'karaoke' }, matrix: true },
@@ -77,11 +85,13 @@ type ValueOf<K extends Kind> = K extends { type: 'script' }
     ? null extends D
       ? C | null
       : C
-    : K extends { type: 'seconds' }
+    : K extends { type: 'seconds' } | { type: 'number' }
       ? number | null
-      : K extends { type: 'params' }
-        ? Record<string, string>
-        : string | null;
+      : K extends { type: 'switch' }
+        ? boolean
+        : K extends { type: 'params' }
+          ? Record<string, string>
+          : string | null;
 
 /** The unified request every provider maps from. Paths are absolute by the time it is stored in a job record. */
 export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> };
@@ -155,6 +165,22 @@ function readChoice(raw: unknown, kind: Extract<Kind, { type: 'choice' }>): Read
   if ('issue' in text || text.value === null) return 'issue' in text ? text : { value: kind.default };
   if (!kind.choices.includes(text.value)) return { issue: { message: `{} must be one of ${kind.choices.join(', ')} (got "${text.value}")` } };
   return text;
+}
+
+function readNumber(raw: unknown, kind: Extract<Kind, { type: 'number' }>): Read<number | null> {
+  if (blank(raw)) return { value: null };
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isFinite(value) || value < kind.min || value > kind.max) return { issue: { message: `{} must be ${kind.what} from ${kind.min} to ${kind.max} (got "${String(raw).trim()}")` } };
+  return { value };
+}
+
+function readSwitch(raw: unknown): Read<boolean> {
+  if (blank(raw) || raw === false) return { value: false };
+  if (raw === true) return { value: true };
+  const text = String(raw).trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(text)) return { value: true };
+  if (['false', 'no', '0', 'off'].includes(text)) return { value: false };
+  return { issue: { message: `{} must be true or false (got "${String(raw).trim()}")` } };
 }
 
 function readSeconds(raw: unknown): Read<number | null> {
@@ -269,7 +295,7 @@ export const SCRIPT_REQUIRED: InputRules = { required: ['script'] };
 
 const given = (request: GenerateRequest, field: RequestField): boolean => {
   const value = request[field];
-  return value !== null && value !== '' && !(typeof value === 'object' && Object.keys(value).length === 0);
+  return value !== null && value !== '' && value !== false && !(typeof value === 'object' && Object.keys(value).length === 0);
 };
 
 function ruleIssues(request: GenerateRequest, rules: InputRules, provider: string, skip: Set<InputField>): InputIssue[] {
@@ -329,6 +355,8 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
     const read: Read<unknown> =
       kind.type === 'choice' ? readChoice(raw[field], kind)
       : kind.type === 'seconds' ? readSeconds(raw[field])
+      : kind.type === 'number' ? readNumber(raw[field], kind)
+      : kind.type === 'switch' ? readSwitch(raw[field])
       : kind.type === 'media' ? readMedia(raw[field], options.cwd)
       : kind.type === 'params' ? readParams(raw[field])
       : readText(raw[field]);

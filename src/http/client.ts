@@ -16,7 +16,9 @@ export interface HttpClientOptions {
   provider: string;
   baseUrl: string;
   /** Where the key goes; null for unauthenticated use. */
-  auth: { header: 'authorization' | 'x-api-key'; key: string } | null;
+  auth: { header: 'authorization' | 'x-api-key' | 'xi-api-key'; key: string } | null;
+  /** What to do about a refused key (401/403), when not `ugc login` or UGC_API_KEY (e.g. a speech engine's own variable). */
+  authHint?: string;
   /** Where every POST's idempotency key goes: a header (`Idempotency-Key`), a body field (`idempotency_key`), or nowhere. */
   idempotency: 'header' | 'body' | 'none';
   /**
@@ -50,6 +52,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** False when a resend could duplicate work the provider cannot deduplicate (the caller reconciles instead). */
   retryNetworkErrors?: boolean;
+  /** Return the body as bytes (audio), not parsed as JSON or text. */
+  bytes?: boolean;
   /** Overrides for a request that may legitimately wait long (e.g. for a busy provider to free up). */
   maxAttempts?: number;
   maxWaitMs?: number;
@@ -129,7 +133,8 @@ export class HttpClient {
     const body = json !== undefined ? JSON.stringify(json) : options.form;
 
     const response = await this.send(method, url, headers, body, options);
-    return { status: response.status, headers: response.headers, data: (await readBody(response)) as T };
+    const data = options.bytes ? Buffer.from(await response.arrayBuffer()) : await readBody(response);
+    return { status: response.status, headers: response.headers, data: data as T };
   }
 
   /** Sends raw bytes to a presigned URL (another origin: no API key), with the headers the provider asked for. */
@@ -178,7 +183,7 @@ export class HttpClient {
    * timeouts, retryable statuses and busy 409s with backoff, within the attempt and total-wait caps.
    * Anything else becomes a ProviderError (from the error envelope) or a NetworkError.
    */
-  private async send(method: string, url: string, headers: Record<string, string>, body: string | FormData | Buffer | undefined, options: Omit<RequestOptions, 'query' | 'json' | 'form' | 'headers' | 'idempotencyKey'>): Promise<Response> {
+  private async send(method: string, url: string, headers: Record<string, string>, body: string | FormData | Buffer | undefined, options: Omit<RequestOptions, 'query' | 'json' | 'form' | 'headers' | 'idempotencyKey' | 'bytes'>): Promise<Response> {
     const maxAttempts = options.maxAttempts ?? this.options.maxAttempts ?? 5;
     const maxWait = options.maxWaitMs ?? this.options.maxWaitMs ?? 60_000;
     let waited = 0;
@@ -193,7 +198,8 @@ export class HttpClient {
         delay = this.delayFor(attempt, response.headers);
         if (response.status === 429) this.limiterFor(method, url).block(delay);
         if (!retryable || attempt >= maxAttempts || waited + delay > maxWait) {
-          throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)));
+          const hint = response.status === 401 || response.status === 403 ? this.options.authHint : undefined;
+          throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)), hint);
         }
         this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after HTTP ${response.status}`);
       } else {

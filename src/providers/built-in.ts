@@ -5,3 +5,4 @@ export { default as ultimatecreator } from './ultimatecreator.js';
 export { default as ugen } from './ugen.js';
 export { default as apex } from './apex.js';
 export { default as vidgen } from './vidgen.js';
+export { default as elevenlabs } from './elevenlabs.js';

@@ -42,7 +42,8 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
   const runner = await chooseRunner(ctx, request);
   const inputs = await checkedInputs(ctx, runner === request.model ? request : { ...request, model: runner });
   if (inputs.notice) note(ctx, inputs.notice);
-  const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, out: options.outputPath } });
+  // The job records the voice that speaks (the creator's in the script's language, when none was asked for).
+  const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, voice: request.audio ? request.voice : inputs.voiceId, out: options.outputPath } });
   // The runner decided on here is the one that renders, in this process or a detached one.
   if (runner) job.runner = runner;
   await ctx.jobs.create(job);
@@ -50,12 +51,18 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
   return runLocalJob(ctx, job.id, options, inputs);
 }
 
-/** The request's inputs, checked: media downloaded and checked by content, the creator and voice found. */
-export async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs> {
-  // Loading the speech engine overlaps the file checks (which run in ffprobe processes); a supplied
-  // voiceover needs it too, to time the recording against.
+/**
+ * The request's inputs, checked: media downloaded and checked by content, the creator found, the voice
+ * chosen (by language) and able to speak. `voiceId` is the voice that speaks, for the job record.
+ */
+export async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs & { voiceId: string }> {
+  // Loading eSpeak overlaps the file checks (which run in ffprobe processes); every voice needs it: to
+  // speak, or to time another engine's audio or a supplied voiceover against.
   warmUpSpeech();
-  return resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir);
+  const { planVoice, speechChoice } = await import('../speech/local-voices.js');
+  const plan = await planVoice(ctx, request);
+  const inputs = await resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
+  return { ...inputs, voiceId: plan.voice.id };
 }
 
 /** Media given as URLs are fetched once into the config dir's cache (keyed by URL), then checked like files. */

@@ -8,14 +8,14 @@ import { thumbnailPathFor } from '../core/output-path.js';
 import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
 import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
-import { findVoice, listVoices, type Voice } from '../render/voices.js';
 import type { ProviderDefinition } from './definition.js';
 import { deliveredJob, statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
-/** The render machinery loads only when something renders; the model runners when something uses them. */
+/** The render machinery loads only when something renders; the model runners and the speech machinery when used. */
 const render = () => import('./local-render.js');
 const models = () => import('./local-models.js');
+const speech = () => import('../speech/local-voices.js');
 
 /** A catalog lookup's "unknown …" as a problem with the request field that named it. */
 async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T> {
@@ -30,7 +30,6 @@ async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T
 async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
   checkRules(request, SCRIPT_REQUIRED, 'local');
   if (request.creator) await lookUp('creator', () => findCreator(ctx.configDir, request.creator as string));
-  if (request.voice) await lookUp('voice', () => findVoice(request.voice as string));
   if (request.model || request.fallback) await (await models()).checkModelFields(ctx, request);
   await (await render()).checkedInputs(ctx, request);
 }
@@ -64,7 +63,8 @@ function eventBody(event: string, kind: EventKind, job: Job, timestamp: string):
 }
 
 const creatorRow = (c: Creator) => (c.isCustom ? [c.id, '', c.name, '', '', 'custom', '', c.defaultVoice] : [c.id, c.slug, c.name, c.gender, c.age, c.category, c.style, c.defaultVoice]);
-const voiceRow = (v: Voice) => [v.id, v.name, v.language, v.gender, v.description];
+
+const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value ?? ''));
 
 /** The offline pipeline on this machine. Jobs live only in the job store; `remoteId` is null. */
 const local: ProviderDefinition = {
@@ -85,7 +85,8 @@ const local: ProviderDefinition = {
     slotsFor: async (ctx, requests) => (await models()).slotsFor(ctx, requests),
   },
   cancel,
-  estimate: async () => ({ credits: 0 }),
+  // Rendering costs nothing; a voice of a paid speech engine bills the characters it speaks (unless cached).
+  estimate: async (ctx, request) => ({ credits: 0, speech: await (await speech()).speechEstimate(ctx, request) }),
 
   creators: {
     list: (ctx, { include }) => listCreators(ctx.configDir, include),
@@ -100,10 +101,12 @@ const local: ProviderDefinition = {
       return { ...creator, rig: `talks and blinks; face at ${x},${y} (${width}x${height} px)` };
     },
   },
+  // Built-in eSpeak voices and voices of speech engines added with `ugc voices add <name> --openai-compatible|--elevenlabs`.
   voices: {
-    list: () => listVoices(),
-    get: (_ctx, id) => findVoice(id),
-    table: { head: ['ID', 'NAME', 'LANGUAGE', 'GENDER', 'DESCRIPTION'], row: (item) => voiceRow(item as Voice) },
+    list: async (ctx) => (await speech()).listVoiceItems(ctx),
+    get: async (ctx, id) => (await speech()).voiceItem(ctx, id),
+    remove: async (ctx, id) => (await speech()).removeSpeechVoice(ctx.configDir, id),
+    table: { head: ['ID', 'LANGUAGE', 'GENDER', 'ENGINE', 'MODEL', 'AVAILABLE', 'DESCRIPTION'], row: (v) => [v.id, list(v.languages), v.gender as string, v.engine as string, v.model as string, v.available ? 'yes' : `no: ${String(v.availability)}`, v.description as string] },
   },
   // The model runners that animate the creator: built in, or configured here (a Cog server, a command) with live health.
   models: {

@@ -146,7 +146,7 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
   const connect = (ctx: Context) => client(ctx);
 
   async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
-    checkRules(request, jobs.inputs, name);
+    checkRules(request, { ...jobs.inputs, unsupported: { voiceSpeed: 'the provider voices the script at its own pace', ...jobs.inputs.unsupported } }, name);
     jobs.check?.(request);
     await checkRequestMedia(ctx, request);
   }

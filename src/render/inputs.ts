@@ -8,14 +8,16 @@ import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import type { SubtitleFormat } from './subtitles.js';
 import { findVoice, type Voice } from './voices.js';
-import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize } from './types.js';
+import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize, type Speaker } from './types.js';
 
 /** Everything a local render needs, checked: files exist and are what they claim to be. */
 export interface RenderInputs {
   script: string;
   creatorImage: string;
-  /** The voice that speaks the script; with `audio`, the voice the aligner speaks the script with to time the recording. */
+  /** The eSpeak voice that speaks the script (unless `speaker` does); with `audio`, the voice the aligner speaks the script with to time the recording. */
   voice: Voice;
+  /** What speaks the script when it is not `voice` (a speech engine's voice); null: eSpeak with `voice`. */
+  speaker: Speaker | null;
   audio: string | null;
   aspect: Aspect;
   captions: CaptionStyle;
@@ -35,7 +37,14 @@ export interface RenderInputs {
   subtitles: SubtitleFormat | null;
 }
 
-export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string): Promise<RenderInputs> {
+/** The voice decided by the caller (src/speech/ chooses it by language and engine), with lines to tell the user. */
+export interface SpeechChoice {
+  voice: Voice;
+  speaker: Speaker | null;
+  notices: string[];
+}
+
+export async function resolveRenderInputs(request: GenerateRequest, tools: FfmpegTools, configDir: string, speech?: SpeechChoice): Promise<RenderInputs> {
   let creatorImage: string;
   let voiceId = request.voice;
   let rig: FaceRig | null = null;
@@ -58,13 +67,14 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     notice ??= rig ? null : `No face found in ${creatorImage}: the picture is shown still (talking needs a face).`;
   }
   const audio = request.audio ? await checkMedia('audio', request.audio, 'audio', tools) : null;
-  const voice = await findVoice(voiceId ?? 'en-us-female');
+  const voice = speech?.voice ?? (await findVoice(voiceId ?? 'en-us-female'));
   const music = request.music ? await checkMedia('music', request.music, 'audio', tools) : null;
   const productImage = request.productImage ? await checkMedia('productImage', request.productImage, 'image', tools) : null;
   return {
     script: request.script,
     creatorImage,
     voice,
+    speaker: speech?.speaker ?? null,
     audio,
     aspect: request.aspect,
     captions: request.captions,
@@ -76,7 +86,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     minDurationSeconds: request.durationSeconds,
     runner: request.model ?? (rig ? 'talking' : 'still'),
     rig,
-    notice,
+    notice: [notice, ...(speech?.notices ?? [])].filter(Boolean).join('\n') || null,
     subtitles: request.subtitles,
   };
 }

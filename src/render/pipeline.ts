@@ -14,7 +14,7 @@ import type { RenderInputs } from './inputs.js';
 import { getRunner, type ModelRunner } from './runners/index.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
-import type { PhonemeTiming, WordTiming } from './types.js';
+import type { SpokenScript, WordTiming } from './types.js';
 
 /** Silence before the first word, and after the last one (before the end card, if any). */
 export const LEAD_IN = 0.3;
@@ -137,19 +137,13 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   }
 }
 
-interface PreparedVoice {
-  path: string;
-  durationSeconds: number;
-  words: WordTiming[];
-  phonemes: PhonemeTiming[];
-}
-
-async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<PreparedVoice> {
+async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<SpokenScript> {
   if (inputs.audio) {
     // The recording's own timings: captions and lips follow the speaker, and rest where the speaker pauses.
     const aligned = await alignScriptToRecording({ script: inputs.script, audioPath: inputs.audio, voice: inputs.voice, tools, signal });
     return { path: inputs.audio, durationSeconds: aligned.durationSeconds, words: aligned.words, phonemes: aligned.phonemes };
   }
+  if (inputs.speaker) return inputs.speaker.speak({ script: inputs.script, workDir, tools, signal });
   const speech = await synthesizeSpeech({ text: inputs.script, voice: inputs.voice, signal });
   const path = join(workDir, 'voice.wav');
   await writeWav(path, speech.samples, speech.sampleRate);

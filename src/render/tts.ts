@@ -123,6 +123,11 @@ export function phonemeTimings(events: SpeechEvent[], totalSeconds: number): Pho
 
 /** Writes 16-bit mono PCM as a WAV file, atomically (temp file beside `path`, then rename). */
 export async function writeWav(path: string, samples: Int16Array, sampleRate: number): Promise<void> {
+  await writeFileAtomic(path, wavBytes(samples, sampleRate));
+}
+
+/** 16-bit mono PCM as the bytes of a WAV file. */
+export function wavBytes(samples: Int16Array, sampleRate: number): Buffer {
   const dataBytes = samples.length * 2;
   const buffer = Buffer.alloc(44 + dataBytes);
   buffer.write('RIFF', 0, 'ascii');
@@ -139,5 +144,5 @@ export async function writeWav(path: string, samples: Int16Array, sampleRate: nu
   buffer.write('data', 36, 'ascii');
   buffer.writeUInt32LE(dataBytes, 40);
   for (let i = 0; i < samples.length; i++) buffer.writeInt16LE(samples[i] ?? 0, 44 + i * 2);
-  await writeFileAtomic(path, buffer);
+  return buffer;
 }

@@ -18,6 +18,8 @@ export interface FestivalSpeech {
   path: string;
   durationSeconds: number;
   words: TimedWord[];
+  /** Every phone (Festival's US phone set: p, b, m, aa, …; pauses are "pau"), in order. */
+  segments: TimedWord[];
 }
 
 /** `slt`: the US female HTS voice (festvox-us-slt-hts). `kal`: the US male diphone voice (festvox-kallpc16k). */
@@ -60,18 +62,22 @@ export async function speakWithFestival(text: string, path: string, options: { v
         `  (item.feat w "R:SylStructure.daughter1.daughter1.segment_start")`,
         `  (item.feat w "R:SylStructure.daughtern.daughtern.segment_end")))`,
         `  (utt.relation.items utt 'Word))`,
+        `(mapcar (lambda (s) (format t "seg\\t%s\\t%f\\t%f\\n" (item.name s) (item.feat s "segment_start") (item.feat s "end")))`,
+        `  (utt.relation.items utt 'Segment))`,
       ].join('\n'),
     );
     const result = await execa('festival', ['-b', script]);
     const words: TimedWord[] = [];
+    const segments: TimedWord[] = [];
     let durationSeconds = 0;
     for (const line of result.stdout.split('\n')) {
       const [kind, ...fields] = line.split('\t');
       if (kind === 'duration') durationSeconds = Number(fields[0]);
       if (kind === 'word') words.push({ text: fields[0] ?? '', start: Number(fields[1]), end: Number(fields[2]) });
+      if (kind === 'seg') segments.push({ text: fields[0] ?? '', start: Number(fields[1]), end: Number(fields[2]) });
     }
     if (words.length === 0 || !(durationSeconds > 0)) throw new Error(`festival printed no word times for ${JSON.stringify(text)}: ${result.stdout} ${result.stderr}`);
-    return { path, durationSeconds, words };
+    return { path, durationSeconds, words, segments };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
