@@ -394,7 +394,8 @@ describe('batch and doctor', () => {
     await run(['models', 'add', 'offline', '--cog', 'http://127.0.0.1:9']);
     const offline = await run(['estimate', '--script', 'Hi.', '--model', 'offline', '--json']);
     expect(offline.code, offline.stderr).toBe(0);
-    expect(JSON.parse(offline.stdout)).toEqual({ provider: 'local', credits: 0 });
+    // Since speech engines (issue 15) the local estimate also names the voice and the characters it bills.
+    expect(JSON.parse(offline.stdout)).toMatchObject({ provider: 'local', credits: 0, speech: { engine: 'espeak', billedCharacters: 0 } });
     await import('node:fs/promises').then((fs) => fs.writeFile(join(dir.path, 'bad-rows.csv'), 'name,script,model,fallback\na,Hi.,nope,\nb,Hi.,offline,gpu\n'));
     const rows = await run(['batch', 'bad-rows.csv', '--dry-run']);
     expect(rows.code).toBe(2);

@@ -293,7 +293,8 @@ export interface InputRules {
 /** What most providers need: a script. */
 export const SCRIPT_REQUIRED: InputRules = { required: ['script'] };
 
-const given = (request: GenerateRequest, field: RequestField): boolean => {
+/** Whether the request sets `field` at all (a switch left off, an empty list or text count as not given). */
+export const given = (request: GenerateRequest, field: RequestField): boolean => {
   const value = request[field];
   return value !== null && value !== '' && value !== false && !(typeof value === 'object' && Object.keys(value).length === 0);
 };

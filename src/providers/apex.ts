@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
-import { InputError, type GenerateRequest, type RequestField } from '../core/request.js';
+import { given, InputError, type GenerateRequest, type RequestField } from '../core/request.js';
 import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
 import { deliveredJob, endedAt, errorMessage, requestText, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
@@ -151,8 +151,8 @@ function checkKind(request: GenerateRequest): void {
   }
   // "Create a talking-head video from a photo and script or audio."
   if (name === 'avatar' && body.audio === undefined && body.text === undefined) throw new InputError({ field: 'script', message: 'apex kind=avatar needs {} or {audio} (what the photo says)' });
-  for (const [field, value] of Object.entries(request) as [RequestField, unknown][]) {
-    if (value === null || value === '' || ALWAYS.has(field) || kind.uses.includes(field)) continue;
+  for (const field of Object.keys(request) as RequestField[]) {
+    if (!given(request, field) || ALWAYS.has(field) || kind.uses.includes(field)) continue;
     const uses = kind.uses.length ? kind.uses.map((f) => `{${f}}`).join(', ') : '{params} fields';
     throw new InputError({ field, message: `apex kind=${name} does not take {}: it makes ${kind.makes} from ${uses}` });
   }
