@@ -79,5 +79,22 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', load: () => import('./batch.js').then((m) => m.default) },
   { name: 'worker', summary: 'take batch rows off a BullMQ queue (run on any number of machines)', load: () => import('./worker.js').then((m) => m.default) },
+  {
+    name: 'serve',
+    summary: 'serve the local pipeline as a self-hosted video API (the vidgen API): keys, queue, webhooks',
+    load: () => import('./serve.js').then((m) => m.default),
+    subcommands: [
+      {
+        name: 'keys',
+        summary: 'API keys of the server: add (printed once, stored hashed), list, revoke',
+        subcommands: [
+          { name: 'add', summary: 'make a key; prints it once (only its hash is kept)', load: () => import('./serve.js').then((m) => m.keysAdd) },
+          { name: 'list', summary: 'list the keys (names, ids, state; never the keys)', isDefault: true, load: () => import('./serve.js').then((m) => m.keysList) },
+          { name: 'revoke', summary: 'deactivate a key: its requests get 401', load: () => import('./serve.js').then((m) => m.keysRevoke) },
+        ],
+      },
+      { name: 'secret', summary: 'print the secret that signs webhook deliveries (X-Webhook-Signature)', load: () => import('./serve.js').then((m) => m.secret) },
+    ],
+  },
   { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },
 ];

@@ -59,7 +59,7 @@ export function mouthFromLoudness(samples: Float32Array, sampleRate: number): Al
     let peak = -Infinity;
     for (let f = frame; f < end; f++) peak = Math.max(peak, energyDb[f] ?? -100);
     const level = Math.min(2, Math.max(0, Math.floor((3 * (peak - low)) / Math.max(1, high - low))));
-    const vowels = VOWELS_BY_LOUDNESS[level];
+    const vowels: readonly string[] = VOWELS_BY_LOUDNESS[level] ?? VOWELS_BY_LOUDNESS[0];
     const start = frame * HOP_SECONDS;
     const stop = end * HOP_SECONDS;
     const split = start + (stop - start) * CONSONANT_SHARE;
