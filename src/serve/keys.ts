@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { UsageError } from '../core/errors.js';
@@ -26,7 +26,7 @@ const hashOf = (key: string) => createHash('sha256').update(key).digest();
  * constant time.
  */
 export class KeyStore {
-  private cache: { records: KeyRecord[]; at: number } | null = null;
+  private cache: { records: KeyRecord[]; at: string } | null = null;
 
   constructor(private readonly path: string) {}
 
@@ -60,9 +60,11 @@ export class KeyStore {
     return revoked;
   }
 
-  /** The active key record whose hash matches `key`, or null. Re-reads keys.json at most once a second (a revoke takes effect within it). */
+  /** The active key record whose hash matches `key`, or null. keys.json is re-read when it changed (a key added or revoked counts at once). */
   async authenticate(key: string): Promise<KeyRecord | null> {
-    if (!this.cache || Date.now() - this.cache.at > 1000) this.cache = { records: await this.list(), at: Date.now() };
+    const info = await stat(this.path).catch(() => null);
+    const changed = info ? `${info.mtimeMs}:${info.size}` : '';
+    if (!this.cache || this.cache.at !== changed) this.cache = { records: await this.list(), at: changed };
     const hash = hashOf(key);
     let found: KeyRecord | null = null;
     for (const record of this.cache.records) {

@@ -187,10 +187,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       sendJson(res, 201, { message: 'Job created', jobId: id });
       queue.poke();
     } catch (error) {
+      if (!created) await Promise.all([incoming, uploadDir].map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
       if (!(error instanceof Refusal)) throw error;
       refuse(req, res, error.status, error.message);
-    } finally {
-      if (!created) await Promise.all([incoming, uploadDir].map((dir) => rm(dir, { recursive: true, force: true })));
     }
   }
 

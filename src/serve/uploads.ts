@@ -31,6 +31,7 @@ export interface ReceivedForm {
 const TEXT_FIELDS = new Set(['webhookUrl', 'script']);
 const ACCEPTS: Record<FileField, string> = { image: 'image/jpeg, image/png, image/webp', audio: 'mp3, wav, m4a, ogg' };
 const MB = 1024 * 1024;
+const sizeText = (bytes: number) => (bytes >= MB ? `${Math.round(bytes / MB)} MB` : `${Math.round(bytes / 1024)} KB`);
 
 /**
  * Streams a multipart/form-data body into `dir` (which the caller made and removes on refusal): each
@@ -57,8 +58,10 @@ export function receiveForm(req: IncomingMessage, dir: string, maxFileBytes: num
       if (settled) return;
       settled = true;
       req.unpipe(parser);
+      // Answered once the files being written are closed, so the caller's clean-up finds them all.
+      const closing = [...open].map((stream) => new Promise<void>((closed) => stream.once('close', () => closed())));
       for (const stream of open) stream.destroy();
-      reject(new Refusal(status, message));
+      void Promise.all(closing).then(() => reject(new Refusal(status, message)));
     };
 
     parser.on('file', (name, stream) => {
@@ -101,7 +104,11 @@ export function receiveForm(req: IncomingMessage, dir: string, maxFileBytes: num
           start(sniffed);
           write(head);
         });
-        stream.on('limit', () => fail(413, `The ${field} file exceeds the ${Math.round(maxFileBytes / MB)} MB limit`));
+        stream.on('error', (error: Error) => {
+          fail(400, `Malformed multipart/form-data body: ${error.message}`);
+          resolveFile();
+        });
+        stream.on('limit', () => fail(413, `The ${field} file exceeds the ${sizeText(maxFileBytes)} limit`));
         stream.on('end', () => {
           if (settled) return resolveFile();
           if (bytes === 0) {

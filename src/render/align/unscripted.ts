@@ -17,6 +17,8 @@ const WINDOW_SECONDS = 0.025;
 const SYLLABLE_SECONDS = 0.2;
 /** The share of a syllable its consonant takes; the vowel takes the rest. */
 const CONSONANT_SHARE = 0.3;
+/** Quieter than this (dB full scale) is silence, whatever the rest of the recording. */
+const SILENCE_DB = -60;
 
 // IPA symbols the viseme map knows, from the widest mouth to the narrowest; consonants vary the closures.
 const VOWELS_BY_LOUDNESS = [['i', 'ə'], ['ɛ', 'u', 'ə'], ['a', 'o', 'a', 'ɛ']] as const;
@@ -34,6 +36,8 @@ export function mouthFromLoudness(samples: Float32Array, sampleRate: number): Al
   if (energyDb.length === 0) return { words: [], phonemes: durationSeconds > 0 ? [{ phoneme: '', start: 0, end: durationSeconds }] : [], durationSeconds };
   const quiet = new Uint8Array(energyDb.length);
   for (const run of findQuietRuns(energyDb, Math.round(MIN_PAUSE_SECONDS / HOP_SECONDS))) quiet.fill(1, run.first, run.last + 1);
+  // Near-silence is a rest even where the recording has no pauses to compare it with (all of it quiet).
+  for (let f = 0; f < energyDb.length; f++) if ((energyDb[f] ?? -100) < SILENCE_DB) quiet[f] = 1;
   const sorted = Float32Array.from(energyDb).sort();
   const low = sorted[Math.floor(sorted.length * 0.3)] ?? -100;
   const high = sorted[Math.floor(sorted.length * 0.98)] ?? 0;
