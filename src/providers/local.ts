@@ -5,7 +5,7 @@ import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { isProcessAlive as isAlive, isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
-import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
+import { checkRules, InputError, type GenerateRequest, type InputRules, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
 import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
 import type { ProviderDefinition } from './definition.js';
@@ -27,8 +27,11 @@ async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T
   }
 }
 
+/** A script to speak, or a voiceover of one's own (without its script the mouth follows the voice's loudness, and there are no captions). */
+const INPUTS: InputRules = { required: [['script', 'audio']] };
+
 async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
-  checkRules(request, SCRIPT_REQUIRED, 'local');
+  checkRules(request, INPUTS, 'local');
   if (request.creator) await lookUp('creator', () => findCreator(ctx.configDir, request.creator as string));
   if (request.model || request.fallback) await (await models()).checkModelFields(ctx, request);
   await (await render()).checkedInputs(ctx, request);
@@ -78,7 +81,7 @@ const local: ProviderDefinition = {
     // bench/results/batch.json), while x264 gains little past a few threads: half the cores.
     defaultConcurrency: Math.max(1, Math.floor(cpus().length / 2)),
     resumable: false,
-    inputs: SCRIPT_REQUIRED,
+    inputs: INPUTS,
     validate,
     submit: async (ctx, request, options) => (await render()).submitLocal(ctx, request, options),
     refresh,

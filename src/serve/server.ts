@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Context } from '../core/context.js';
-import { UsageError } from '../core/errors.js';
+import { UgcError, UsageError } from '../core/errors.js';
 import { isProcessAlive, isTerminal, newJob, type Job } from '../core/job.js';
 import { JobStore } from '../core/job-store.js';
 import { MAX_SCRIPT_CHARS, parseRequest } from '../core/request.js';
@@ -251,6 +251,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await rm(layout.pidFile, { force: true });
+    const why = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.message})`;
+    throw new UgcError(`port ${options.port} on ${options.host} ${why}`, { hint: 'Pick another with --port (or --host).' });
   });
   queue.poke();
   const address = server.address() as AddressInfo;
