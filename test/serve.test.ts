@@ -98,6 +98,8 @@ describe('ugc serve: health and keys', () => {
 
     expect((await ugc(['serve', 'keys', 'revoke', 'ci-bot', '--data-dir', server.dataDir], { cwd: root.path, env })).code).toBe(0);
     expect((await get(server, '/api/jobs', key)).status).toBe(401);
+    const doctor = await ugc(['doctor', '--data-dir', server.dataDir, '--json'], { cwd: root.path, env });
+    expect(JSON.parse(doctor.stdout).serve).toEqual({ dataDir: server.dataDir, exists: true, writable: true, activeKeys: 0, runningPid: process.pid, problem: null });
     // The request log names keys, never shows them.
     expect(server.logs.join('\n')).not.toContain(key);
     expect(server.logs.some((l) => / GET \/api\/jobs 200 .* key=ci-bot$/.test(l))).toBe(true);

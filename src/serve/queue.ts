@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import type { Context } from '../core/context.js';
 import { isTerminal, type Job } from '../core/job.js';
-import { runLocalJob } from '../providers/local-render.js';
+import type { FromWorker, ToWorker } from './render-worker.js';
 import { serveFields, type ServeFields } from './shapes.js';
 
 export interface QueueOptions {
@@ -23,6 +24,7 @@ const MAX_RETRIES = 1;
  */
 export class RenderQueue {
   private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private readonly slots = new RenderSlots();
   private readonly cache = new Map<string, { mtimeMs: number; job: Job }>();
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -98,11 +100,11 @@ export class RenderQueue {
     const { ctx, log } = this.options;
     const started = Date.now();
     log(`render ${job.id} starts`);
-    try {
-      await runLocalJob(ctx, job.id, { signal });
-    } catch (error) {
-      if (!signal.aborted) log(`render ${job.id} failed: ${(error as Error).message}`);
-    }
+    const { env, cwd, global } = ctx;
+    const error = await this.slots.render({ type: 'render', jobId: job.id, dataDir: dataDirOf(ctx), env: { ...env }, cwd, global: { ...global } }, signal);
+    if (error && !signal.aborted) log(`render ${job.id} failed: ${error}`);
+    // A worker that died mid-render left the record PROCESSING: say so.
+    await ctx.jobs.update(job.id, (current) => (current.status === 'processing' && !signal.aborted ? { status: 'failed', providerStatus: 'failed', worker: null, error: { code: 'render_failed', message: error ?? 'the render stopped unexpectedly' } } : null));
     if (signal.aborted) {
       // Stopped by a shutdown: back in the queue as it was, not a retry (nothing went wrong with the job).
       const back = await ctx.jobs.update(job.id, (current) => (current.status === 'completed' ? null : { ...requeued, serve: serveFields(current) }));
@@ -119,6 +121,53 @@ export class RenderQueue {
     await this.pumping;
     for (const { stop } of this.running.values()) stop.abort();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.slots.close();
+  }
+}
+
+/** The data dir behind a job store (`<dataDir>/jobs`). */
+const dataDirOf = (ctx: Context) => ctx.jobs.dir.replace(/[\\/]jobs$/, '');
+
+// The worker runs built JavaScript; under the tests these sources run as TypeScript, so it comes from dist/.
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/serve/render-worker.js', import.meta.url) : new URL('./render-worker.js', import.meta.url);
+
+/** Worker threads that render, one job each at a time, kept between jobs; a thread that dies is replaced. */
+class RenderSlots {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+
+  render(message: Extract<ToWorker, { type: 'render' }>, signal: AbortSignal): Promise<string | null> {
+    const worker = this.idle.pop() ?? this.spawn();
+    return new Promise((resolve) => {
+      const abort = () => worker.postMessage({ type: 'abort' } satisfies ToWorker);
+      const finish = (error: string | null, reusable: boolean) => {
+        signal.removeEventListener('abort', abort);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        if (reusable) this.idle.push(worker);
+        resolve(error);
+      };
+      const onMessage = (reply: FromWorker) => {
+        if (reply.jobId === message.jobId) finish(reply.error, true);
+      };
+      const onExit = (code: number) => finish(`the render worker exited (code ${code})`, false);
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+      signal.addEventListener('abort', abort, { once: true });
+      worker.postMessage(message);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((worker) => worker.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_URL);
+    this.all.add(worker);
+    worker.on('error', () => undefined); // its exit follows and is handled there
+    worker.on('exit', () => this.all.delete(worker));
+    return worker;
   }
 }
 
