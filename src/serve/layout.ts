@@ -25,5 +25,3 @@ export function dataLayout(root: string): DataLayout {
 
 export const defaultDataDir = (configDir: string): string => join(configDir, 'serve');
 
-/** The job ids serve makes: `c` + time + 16 random characters (unguessable: the file URLs carry no key). */
-export const JOB_ID = /^c[a-z0-9]{20,40}$/;

@@ -2,12 +2,15 @@ import { rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Context } from '../core/context.js';
 import { isTerminal, type Job } from '../core/job.js';
+import type { JobIndex } from './job-index.js';
 import type { FromWorker, ToWorker } from './render-worker.js';
 import { serveFields, type ServeFields } from './shapes.js';
 
 export interface QueueOptions {
   /** The CLI's context with `jobs` pointing at the data dir's job store. */
   ctx: Context;
+  /** The records in memory: what the queue reads; every write goes to the store and is set here too. */
+  index: JobIndex;
   concurrency: number;
   log: (line: string) => void;
   /** A job has ended (completed, failed or cancelled): its webhook, its uploads. */
@@ -25,7 +28,6 @@ const MAX_RETRIES = 1;
 export class RenderQueue {
   private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
   private readonly slots = new RenderSlots();
-  private readonly cache = new Map<string, { mtimeMs: number; job: Job }>();
   private pumping: Promise<void> | null = null;
   private again = false;
   private closing = false;
@@ -36,9 +38,14 @@ export class RenderQueue {
     return this.running.size;
   }
 
-  /** Jobs in the store, newest first (re-reading only records that changed). */
-  jobs(): Promise<Job[]> {
-    return this.options.ctx.jobs.listCached(this.cache);
+  /** Jobs in the store, newest first. */
+  jobs(): Job[] {
+    return this.options.index.all();
+  }
+
+  /** A locked update of the stored record, kept in the index too. */
+  private async update(id: string, change: Parameters<Context['jobs']['update']>[1]): Promise<Job> {
+    return this.options.index.set(await this.options.ctx.jobs.update(id, change));
   }
 
   /**
@@ -46,9 +53,9 @@ export class RenderQueue {
    * kill) is tried again once, counted in `retries`, then FAILED with the reason.
    */
   async recover(): Promise<void> {
-    for (const job of await this.jobs()) {
+    for (const job of this.jobs()) {
       if (job.status !== 'processing') continue;
-      const updated = await this.options.ctx.jobs.update(job.id, (current) => {
+      const updated = await this.update(job.id, (current) => {
         if (current.status !== 'processing') return null;
         const fields = serveFields(current);
         if (fields.retries < MAX_RETRIES) return { ...requeued, serve: { ...fields, retries: fields.retries + 1 } };
@@ -79,10 +86,10 @@ export class RenderQueue {
 
   private async pump(): Promise<void> {
     if (this.running.size >= this.options.concurrency) return;
-    const waiting = (await this.jobs()).filter((job) => job.status === 'queued' && !this.running.has(job.id)).reverse();
+    const waiting = this.jobs().filter((job) => job.status === 'queued' && !this.running.has(job.id)).reverse();
     for (const job of waiting) {
       if (this.closing || this.running.size >= this.options.concurrency) return;
-      const taken = await this.options.ctx.jobs.update(job.id, (current) => (current.status === 'queued' ? { status: 'processing', providerStatus: 'processing', progress: 0, stage: 'voice' } : null));
+      const taken = await this.update(job.id, (current) => (current.status === 'queued' ? { status: 'processing', providerStatus: 'processing', progress: 0, stage: 'voice' } : null));
       if (taken.status === 'processing' && !this.running.has(job.id)) this.start(taken);
     }
   }
@@ -104,13 +111,13 @@ export class RenderQueue {
     const error = await this.slots.render({ type: 'render', jobId: job.id, dataDir: dataDirOf(ctx), env: { ...env }, cwd, global: { ...global } }, signal);
     if (error && !signal.aborted) log(`render ${job.id} failed: ${error}`);
     // A worker that died mid-render left the record PROCESSING: say so.
-    await ctx.jobs.update(job.id, (current) => (current.status === 'processing' && !signal.aborted ? { status: 'failed', providerStatus: 'failed', worker: null, error: { code: 'render_failed', message: error ?? 'the render stopped unexpectedly' } } : null));
+    await this.update(job.id, (current) => (current.status === 'processing' && !signal.aborted ? { status: 'failed', providerStatus: 'failed', worker: null, error: { code: 'render_failed', message: error ?? 'the render stopped unexpectedly' } } : null));
     if (signal.aborted) {
       // Stopped by a shutdown: back in the queue as it was, not a retry (nothing went wrong with the job).
-      const back = await ctx.jobs.update(job.id, (current) => (current.status === 'completed' ? null : { ...requeued, serve: serveFields(current) }));
+      const back = await this.update(job.id, (current) => (current.status === 'completed' ? null : { ...requeued, serve: serveFields(current) }));
       if (back.status === 'queued') return log(`render ${job.id} stopped; queued again for the next start`);
     }
-    const ended = await ctx.jobs.get(job.id);
+    const ended = this.options.index.set(await ctx.jobs.get(job.id));
     log(`render ${job.id} ${ended.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await this.options.onEnded(ended);
   }

@@ -13,7 +13,8 @@ import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { mediaProblem } from '../render/inputs.js';
 import { sendFile } from './files.js';
 import { KeyStore, type KeyRecord } from './keys.js';
-import { dataLayout, JOB_ID, type DataLayout } from './layout.js';
+import { JobIndex } from './job-index.js';
+import { dataLayout, type DataLayout } from './layout.js';
 import { RenderQueue, removeUploads } from './queue.js';
 import { FixedWindowLimiter, rateLimitHeaders, type RateDecision } from './rate-limit.js';
 import { listItem, serveFields, statusObject, STATUS_WORDS, statusWord, type ServeFields, type StatusWord } from './shapes.js';
@@ -63,6 +64,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   await claimDataDir(layout.pidFile);
   const store = new JobStore(layout.root);
   const ctx: Context = { ...options.ctx, jobs: store };
+  const index = new JobIndex(store);
+  await index.open();
   const keys = new KeyStore(layout.keys);
   const tools = await locateFfmpeg(ctx.env);
   const maxFileBytes = options.maxFileBytes ?? 50 * MB;
@@ -70,7 +73,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const apiLimiter = new FixedWindowLimiter(limits.api.limit, limits.api.windowMs);
   const submitLimiter = new FixedWindowLimiter(limits.submit.limit, limits.submit.windowMs);
   const webhooks = new WebhookSender({ store, secret: await serveSecret(layout.root), allowPrivate: options.allowPrivateWebhooks, ...options.webhookRetry, log: options.log });
-  const queue = new RenderQueue({ ctx, concurrency: options.concurrency, log: options.log, onEnded });
+  const queue = new RenderQueue({ ctx, index, concurrency: options.concurrency, log: options.log, onEnded });
   /** Keys in the middle of creating a job: the one-active-job check and the insert happen as one step. */
   const creating = new Set<string>();
 
@@ -80,13 +83,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     if (webhookUrl && (job.status === 'completed' || job.status === 'failed') && !job.webhook) await webhooks.start(job.id, webhookUrl, JSON.stringify(statusObject(job)));
   }
 
-  const activeJobOf = async (keyId: string) => (await queue.jobs()).find((job) => serveFields(job).keyId === keyId && !isTerminal(job.status));
+  const activeJobOf = (keyId: string) => index.all().find((job) => serveFields(job).keyId === keyId && !isTerminal(job.status));
 
   const originOf = (req: IncomingMessage) => (options.publicUrl ?? `http://${req.headers.host ?? `${options.host}:${options.port}`}`).replace(/\/+$/, '');
 
-  async function ownJob(id: string | undefined, key: KeyRecord): Promise<Job | null> {
-    if (!id || !JOB_ID.test(id)) return null;
-    const job = await store.find(id);
+  function ownJob(id: string | undefined, key: KeyRecord): Job | null {
+    const job = id ? index.get(id) : undefined;
     return job && serveFields(job).keyId === key.id ? job : null;
   }
 
@@ -98,12 +100,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 
     if (method === 'GET' && path === '/api/health') return sendJson(res, 200, { status: 'ok' });
     if ((method === 'GET' || method === 'HEAD') && (match = /^\/files\/([^/]+)\.mp4$/.exec(path))) {
-      const job = JOB_ID.test(match[1] ?? '') ? await store.find(match[1] ?? '') : null;
+      const job = index.get(match[1] ?? '');
       if (job?.status === 'completed' && job.output.path && (await sendFile(req, res, job.output.path, 'video/mp4'))) return;
       return sendJson(res, 404, { error: 'File not found' });
     }
     if (method === 'GET' && (match = /^\/share\/([^/]+)$/.exec(path))) {
-      const job = JOB_ID.test(match[1] ?? '') ? await store.find(match[1] ?? '') : null;
+      const job = index.get(match[1] ?? '');
       if (job?.status !== 'completed') return sendJson(res, 404, { error: 'Not found' });
       const html = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${job.id}</title><video controls playsinline style="max-width:100%;max-height:100vh" src="/files/${job.id}.mp4"></video>\n`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
@@ -134,7 +136,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     if (path === '/api/jobs' && method === 'POST') return createJob(req, res, key);
     if (path === '/api/jobs' && method === 'GET') return listJobs(url, res, key);
     if (method === 'GET' && (match = /^\/api\/(?:status|jobs)\/([^/]+)$/.exec(path))) {
-      const job = await ownJob(match[1], key);
+      const job = ownJob(match[1], key);
       if (!job) return sendJson(res, 404, { error: 'Job not found' });
       return sendJson(res, 200, statusObject(job, options.publicUrl ?? undefined));
     }
@@ -145,7 +147,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 
   async function createJob(req: IncomingMessage, res: ServerResponse, key: KeyRecord): Promise<void> {
     // Refused before the upload is read when the key already has a job (checked again before the insert).
-    if (creating.has(key.id) || (await activeJobOf(key.id))) return refuse(req, res, 409, 'You already have an active job. Wait for it to finish or cancel it first.');
+    if (creating.has(key.id) || activeJobOf(key.id)) return refuse(req, res, 409, 'You already have an active job. Wait for it to finish or cancel it first.');
     const id = newServeJobId();
     const incoming = join(layout.uploads, `.incoming-${id}`);
     const uploadDir = join(layout.uploads, id);
@@ -173,13 +175,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       const issue = issues[0];
       if (issue) throw new Refusal(400, issue.message.replaceAll('{}', issue.field));
 
-      if (creating.has(key.id) || (await activeJobOf(key.id))) throw new Refusal(409, 'You already have an active job. Wait for it to finish or cancel it first.');
+      if (creating.has(key.id) || activeJobOf(key.id)) throw new Refusal(409, 'You already have an active job. Wait for it to finish or cancel it first.');
       creating.add(key.id);
       try {
         const fields: ServeFields = { keyId: key.id, origin: originOf(req), webhookUrl, retries: 0, uploadDir };
         const job = newJob({ id, provider: 'local', request: { ...request, out: join(layout.outputs, `${id}.mp4`) } });
         if (options.model) job.runner = options.model;
-        await store.create({ ...job, providerStatus: 'queued', serve: fields });
+        index.set(await store.create({ ...job, providerStatus: 'queued', serve: fields }));
         created = true;
       } finally {
         creating.delete(key.id);
@@ -201,7 +203,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     if (status !== null && !STATUS_WORDS.includes(status as StatusWord)) return sendJson(res, 400, { error: `status must be one of ${STATUS_WORDS.join(', ')}` });
     // The cursor is the id of the next page's first job in the key's newest-first list (before the status
     // filter), so a job that changes status between pages is neither repeated nor lost.
-    const all = (await queue.jobs()).filter((job) => serveFields(job).keyId === key.id);
+    const all = index.all().filter((job) => serveFields(job).keyId === key.id);
     const cursor = url.searchParams.get('cursor');
     const start = cursor ? all.findIndex((job) => job.id === cursor) : 0;
     if (start < 0) return sendJson(res, 400, { error: 'Invalid cursor' });
@@ -214,7 +216,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   }
 
   async function cancelJob(res: ServerResponse, id: string, key: KeyRecord): Promise<void> {
-    const job = await ownJob(id, key);
+    const job = ownJob(id, key);
     if (!job) return sendJson(res, 404, { error: 'Job not found' });
     let cancelled = false;
     const updated = await store.update(job.id, (current) => {
@@ -222,6 +224,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       cancelled = true;
       return { status: 'cancelled', providerStatus: 'cancelled', error: { code: 'cancelled', message: 'Cancelled before it ran' } };
     });
+    index.set(updated);
     if (!cancelled) return sendJson(res, 409, { error: `Job cannot be cancelled in its current state (${statusWord(updated)})` });
     await removeUploads(updated);
     sendJson(res, 200, { success: true, message: 'Job cancelled successfully' });
@@ -242,7 +245,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   server.headersTimeout = 30_000;
 
   await queue.recover();
-  for (const job of await queue.jobs()) {
+  for (const job of queue.jobs()) {
     const webhook = job.webhook as WebhookRecord | undefined;
     if (webhook?.state === 'pending') webhooks.resume(job.id, webhook);
     else if (isTerminal(job.status)) await removeUploads(job);
@@ -252,6 +255,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   }).catch(async (error: NodeJS.ErrnoException) => {
+    index.close();
+    await queue.close();
+    await webhooks.close();
     await rm(layout.pidFile, { force: true });
     const why = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.message})`;
     throw new UgcError(`port ${options.port} on ${options.host} ${why}`, { hint: 'Pick another with --port (or --host).' });
@@ -274,6 +280,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         await webhooks.close();
         server.closeAllConnections();
         await stopped;
+        index.close();
         await rm(layout.pidFile, { force: true });
       })();
       return closed;
