@@ -6,7 +6,7 @@
 // - serve's memory while a 50 MB file is uploaded, and while a 60 MB one is refused, above its idle RSS
 //   (target < 100 MB).
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
@@ -191,6 +191,8 @@ export async function benchServe() {
     const result = {
       date: new Date().toISOString(),
       cpus: cpus().length,
+      // The machine's 1-minute load average when the run ended: latency figures on a shared VM depend on it.
+      loadAverage: Number(loadavg()[0].toFixed(1)),
       jobs: JOBS,
       clients: CLIENTS,
       voiceSeconds: VOICE_SECONDS,
