@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { JOB_STATUSES, type Job } from '../core/job.js';
 import { eachRow, output } from '../core/present.js';
 import { choice, defineCommand, isWholeIn, number, withDefault } from './define.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
 /** Output paths under the working directory are shown relative to it, so the table fits a terminal. */
 function shortPath(cwd: string, path: string | null): string | null {
@@ -17,6 +18,7 @@ export default defineCommand({
   },
   examples: ['ugc jobs', 'ugc jobs --status failed --json'],
   async run(ctx, { status, limit }) {
+    await sweepOrphanWorkDirs();
     const list = (await ctx.jobs.list()).filter((j) => !status || j.status === status).slice(0, limit);
     await output(ctx, list, eachRow({
       head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED', 'OUTPUT'],

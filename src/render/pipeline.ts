@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { alignScriptToRecording } from './align/index.js';
@@ -14,6 +13,7 @@ import type { RenderInputs } from './inputs.js';
 import { getRunner, type ModelRunner } from './runners/index.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
+import { makeWorkDir } from './work-dir.js';
 import type { SpokenScript, WordTiming } from './types.js';
 
 /** Silence before the first word, and after the last one (before the end card, if any). */
@@ -69,7 +69,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const [from, to] = STAGE_SPAN[stage];
     options.onProgress?.(stage, Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))));
   };
-  const workDir = await mkdtemp(join(tmpdir(), 'ugc-render-'));
+  const workDir = await makeWorkDir();
   const tempVideo = tempPathFor(options.outputPath);
   const tempThumb = tempPathFor(options.thumbnailPath);
   const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 
 export interface ProbeStream {
   index: number;
@@ -23,7 +23,7 @@ export interface ProbeResult {
 
 /** ffprobe's JSON for a file, or null when ffprobe cannot read it as media. */
 export async function probe(ffprobePath: string, file: string): Promise<ProbeResult | null> {
-  const result = await execa(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { reject: false, timeout: 30_000 });
+  const result = await runTool(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { reject: false, timeout: 30_000 });
   if (result.exitCode !== 0) return null;
   try {
     return JSON.parse(result.stdout) as ProbeResult;

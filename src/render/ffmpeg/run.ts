@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 import { join } from 'node:path';
 import { InterruptedError, UgcError } from '../../core/errors.js';
 import { TEMPLATES_DIR } from '../assets.js';
@@ -22,7 +22,7 @@ export interface FfmpegRunOptions {
  */
 export async function runFfmpeg(ffmpegPath: string, args: string[], options: FfmpegRunOptions): Promise<void> {
   const fullArgs = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args];
-  const child = execa(ffmpegPath, fullArgs, {
+  const child = runTool(ffmpegPath, fullArgs, {
     env: { FONTCONFIG_FILE },
     cancelSignal: options.signal,
     reject: false,
