@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
@@ -187,7 +188,7 @@ function readSeconds(raw: unknown): Read<number | null> {
   if (blank(raw)) return { value: null };
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
   if (!Number.isFinite(value)) return { issue: { message: `{} must be a number of seconds (got "${String(raw).trim()}")` } };
-  if (!(value > 0 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
+  if (!(value >= 1 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
   return { value };
 }
 
@@ -382,4 +383,20 @@ export function checkRequest(raw: RawRequest, options: ParseOptions = { cwd: pro
   const { request, issues } = parseRequest(raw, options);
   if (issues[0]) throw new InputError(issues[0]);
   return request;
+}
+
+/**
+ * A stable hash of what `request` asks for: every request field but the idempotency key, given fields
+ * only, keys sorted. The same idempotency key with another fingerprint is another request (an error).
+ */
+export function requestFingerprint(request: GenerateRequest): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(object).sort().filter((key) => object[key] != null).map((key) => [key, canonical(object[key])]));
+  };
+  const fields = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((field) => field !== 'idempotencyKey' && given(request, field));
+  const asked = Object.fromEntries(fields.map((field) => [field, request[field]]));
+  return createHash('sha256').update(JSON.stringify(canonical(asked))).digest('hex').slice(0, 32);
 }
