@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
+import { brokenStateFiles } from '../core/json-files.js';
 import { output } from '../core/present.js';
 import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
 import { runnerSummaries, type RunnerSummary } from '../render/runners/index.js';
@@ -16,7 +17,8 @@ interface Report {
   ffprobe: { path: string; version: string; source: string } | null;
   capabilities: Capabilities | null;
   tts: { ok: boolean; engine: string; voices: number; error?: string };
-  configDir: { path: string; writable: boolean; error?: string };
+  /** `brokenFiles`: its state files (config, credentials, job records…) that cannot be read, each with what to do. */
+  configDir: { path: string; writable: boolean; error?: string; brokenFiles?: string[] };
   keys: { UGC_API_KEY: boolean };
   /** The model runners, built in and configured (`ugc models add`), with their live health. */
   models: RunnerSummary[];
@@ -51,6 +53,9 @@ async function doctor(ctx: Context): Promise<number> {
   for (const model of models.filter((m) => !m.available)) problems.push(`model ${model.id}: ${model.status}${model.detail ? ` (${model.detail})` : ''}; see \`ugc models show ${model.id}\``);
   const configDir = await checkConfigDir(ctx.configDir);
   if (!configDir.writable) problems.push(`config dir ${ctx.configDir} is not writable: ${configDir.error}`);
+  const brokenFiles = await brokenStateFiles(ctx.configDir);
+  configDir.brokenFiles = brokenFiles;
+  problems.push(...brokenFiles);
   const report: Report = {
     ok: problems.length === 0,
     ffmpeg: tools?.ffmpeg ?? null,
@@ -98,7 +103,7 @@ function describe(r: Report): string[] {
     ...(r.ffmpeg ? [`${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`] : []),
     ...(r.ffprobe ? [`ok   ffprobe  ${r.ffprobe.version} (${r.ffprobe.source}) ${r.ffprobe.path}`] : []),
     `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`,
-    `${mark(r.configDir.writable)} config   ${r.configDir.path}`,
+    `${mark(r.configDir.writable && !r.configDir.brokenFiles?.length)} config   ${r.configDir.path}${r.configDir.brokenFiles?.length ? ` (${r.configDir.brokenFiles.length} unreadable file${r.configDir.brokenFiles.length === 1 ? '' : 's'})` : ''}`,
     `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`,
     ...r.models.map((m) => `${mark(m.available)} model    ${m.id} (${m.kind}) ${m.status}${m.detail ? `: ${m.detail}` : ''}`),
   ];

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPathFor, writeFileAtomic } from './atomic-write.js';
 import { UgcError, UsageError } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { listRecords } from './json-files.js';
+import { invalidJsonError, listRecords } from './json-files.js';
 import { isProcessAlive, isTerminal, JobSchema, type Job } from './job.js';
 
 /** An idempotency key's entry in the index: which job holds it, for which request. */
@@ -201,7 +201,7 @@ function parse(text: string, path: string): Job {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UgcError(`job record ${path} is not valid JSON (${(error as Error).message})`, { code: 'bad_job_record', hint });
+    throw invalidJsonError(path, error, hint);
   }
   const result = JobSchema.safeParse(json);
   if (!result.success) throw new UgcError(`job record ${path} is not a valid job: ${result.error.issues[0]?.message ?? 'unknown'}`, { code: 'bad_job_record', hint });
