@@ -350,6 +350,10 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
   if (script.value.length > MAX_SCRIPT_CHARS) {
     issues.push({ field: 'script', message: `the script is ${script.value.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, hint: 'Shorten it, or split it into several ads with `ugc batch`.' });
   }
+  // Emoji, symbols and punctuation alone give a speech engine nothing to say: refused before any record exists.
+  if (script.value && !/[\p{L}\p{N}]/u.test(script.value)) {
+    issues.push({ field: 'script', message: 'the script has no words to speak (only emoji, symbols or punctuation)', hint: 'Write what the creator says in words.' });
+  }
   const request: Record<string, unknown> = { script: script.value };
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (field === 'script') continue;
