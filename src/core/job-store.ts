@@ -82,12 +82,6 @@ export class JobStore {
     return held ? this.existingFor(held, key, fingerprint) : null;
   }
 
-  /** Releases a claim of `jobId`'s whose job was never recorded (its request was refused before any work). */
-  async releaseIdempotencyKey(provider: string, key: string, jobId: string): Promise<void> {
-    const path = this.keyPath(provider, key);
-    if ((await this.readClaim(path))?.jobId === jobId) await rm(path, { force: true });
-  }
-
   private async existingFor(held: KeyClaim, key: string, fingerprint: string | undefined): Promise<Job | null> {
     if (fingerprint && held.fingerprint && held.fingerprint !== fingerprint) {
       throw new UsageError(
