@@ -111,6 +111,22 @@ export async function mediaProblem(path: string, kind: 'image' | 'audio', tools:
   } catch {
     return `cannot read ${path} (permission denied)`;
   }
+  // A batch names the same music or photo on many rows: the file, unchanged, is decoded once.
+  const key = JSON.stringify([path, kind, info.size, info.mtimeMs, limits.maxSeconds ?? null, limits.what ?? null]);
+  let checked = contentChecks.get(key);
+  if (!checked) {
+    // A long-running process (`ugc serve`, a worker) sees many files: the memo stays small.
+    if (contentChecks.size >= MAX_REMEMBERED_CHECKS) contentChecks.clear();
+    checked = contentProblem(path, kind, tools, limits);
+    contentChecks.set(key, checked);
+  }
+  return checked;
+}
+
+const contentChecks = new Map<string, Promise<string | null>>();
+const MAX_REMEMBERED_CHECKS = 1000;
+
+async function contentProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools, limits: { maxSeconds?: number; what?: string }): Promise<string | null> {
   const result = await probe(tools.ffprobe.path, path);
   const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
   if (!ok) return `${path} is not ${kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)'}`;
