@@ -30,7 +30,9 @@ describe('a state file that is not JSON is named, with what to do', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`error: ${join(env.UGC_CONFIG_DIR as string, 'jobs', 'job_broken.json')} is not valid JSON (`);
     expect(result.stderr).toMatch(/Move it out of the way/);
-    expect((await ugc(['jobs', '--json'], { cwd: dir.path, env })).code).toBe(0);
+    const jobs = await ugc(['jobs', '--json'], { cwd: dir.path, env });
+    expect(jobs.code).toBe(0);
+    expect(jobs.stderr).toMatch(/^warning: skipped 1 unreadable job record \(job_broken\); `ugc doctor` says what is wrong$/m);
   });
 
   it('credentials.json and config.json: the error names the file and how to recover', async () => {

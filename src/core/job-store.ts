@@ -164,9 +164,9 @@ export class JobStore {
     });
   }
 
-  /** All records, newest first. */
-  list(): Promise<Job[]> {
-    return listRecords(this.dir, (id) => this.find(id));
+  /** All records, newest first; those that cannot be read are skipped, and told to `onUnreadable`. */
+  list(onUnreadable?: (id: string, error: unknown) => void): Promise<Job[]> {
+    return listRecords(this.dir, (id) => this.find(id), onUnreadable);
   }
 
   /**

@@ -60,11 +60,17 @@ export async function listJsonIds(dir: string): Promise<string[]> {
   }
 }
 
-/** Reads each record with `find`, skipping unreadable ones (one bad file must not hide the rest), newest first. */
-export async function listRecords<T extends { createdAt: string; id: string }>(dir: string, find: (id: string) => Promise<T | null>): Promise<T[]> {
+/**
+ * Reads each record with `find`, skipping unreadable ones (one bad file must not hide the rest), each
+ * told to `onUnreadable`; newest first.
+ */
+export async function listRecords<T extends { createdAt: string; id: string }>(dir: string, find: (id: string) => Promise<T | null>, onUnreadable?: (id: string, error: unknown) => void): Promise<T[]> {
   const records: T[] = [];
   for (const id of await listJsonIds(dir)) {
-    const record = await find(id).catch(() => null);
+    const record = await find(id).catch((error: unknown) => {
+      onUnreadable?.(id, error);
+      return null;
+    });
     if (record) records.push(record);
   }
   return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
