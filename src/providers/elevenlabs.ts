@@ -36,6 +36,8 @@ const elevenlabs: ProviderDefinition = {
   name: 'elevenlabs',
   summary: 'ElevenLabs voices for local renders: login and the voice list (a speech engine, not a video API)',
   document: 'ElevenLabs API reference, https://elevenlabs.io/docs/api-reference (Get user, List voices, Text to speech with timestamps)',
+  // ELEVENLABS_API in src/speech/elevenlabs.ts (not imported here: that module loads only when used).
+  api: { documentedBaseUrl: 'https://api.elevenlabs.io' },
   account: {
     verify: (ctx, key) => account(ctx, key),
     async whoami(ctx) {
