@@ -35,7 +35,7 @@ describe('--out is checked before any work (exit 2, nothing written)', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/ffmpeg|Rendering/);
     expect((await readdir(dir.path)).filter((name) => !before.includes(name) && name !== 'config')).toEqual([]);
-    expect(await jobsIn(env.UGC_CONFIG_DIR)).toEqual([]);
+    expect(await jobsIn(env.UGC_CONFIG_DIR as string)).toEqual([]);
   });
 
   it('the .mov message says what to pass instead', async () => {
