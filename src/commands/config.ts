@@ -25,7 +25,7 @@ const KEYS_HINT = `Keys: ${Object.entries(CONFIG_KEYS).map(([name, key]) => (key
 function parseKey(text: string): ConfigKey {
   const [name = '', ...rest] = text.split('.');
   const provider = rest.join('.') || null;
-  const key = (CONFIG_KEYS as Record<string, (typeof CONFIG_KEYS)[ConfigKeyName]>)[name];
+  const key = Object.hasOwn(CONFIG_KEYS, name) ? CONFIG_KEYS[name as ConfigKeyName] : undefined;
   if (!key) throw new UsageError(`unknown config key "${text}"`, KEYS_HINT);
   if (!key.perProvider) {
     if (provider) throw new UsageError(`${name} is one value for the profile, not one per provider (got "${text}")`, KEYS_HINT);
@@ -38,32 +38,41 @@ function parseKey(text: string): ConfigKey {
 
 const apiProviders = () => providerNames().filter((name) => getProvider(name).api);
 
-/** A value checked for its key (the value a command would reject later is rejected now). */
-function checkValue(key: ConfigKey, value: string): string {
-  if (key.name === 'provider') {
-    const provider = getProvider(value);
-    if (!provider.jobs) throw new UsageError(`the ${value} provider makes no videos, so it cannot be the default provider`, `Providers: ${providerNames().filter((name) => getProvider(name).jobs).join(', ')}.`);
-    return value;
-  }
+/** Per key: the value checked (what a command would reject later is rejected now), and the built-in default. */
+const KEYS: Record<ConfigKeyName, { check(value: string, key: ConfigKey): string; fallback(key: ConfigKey): string | null }> = {
+  provider: {
+    check(value) {
+      if (!getProvider(value).jobs) throw new UsageError(`the ${value} provider makes no videos, so it cannot be the default provider`, `Providers: ${providerNames().filter((name) => getProvider(name).jobs).join(', ')}.`);
+      return value;
+    },
+    fallback: () => DEFAULT_PROVIDER,
+  },
+  'base-url': {
+    check(value, key) {
+      if (!isHttpUrl(value)) throw new UsageError(`${keyText(key)} must be an http(s) URL (got "${value}")`);
+      return value;
+    },
+    // The provider's documented base URL (none for a self-hosted one).
+    fallback: (key) => getProvider(key.provider ?? '').api?.documentedBaseUrl ?? null,
+  },
+};
+
+function isHttpUrl(value: string): boolean {
   try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
   } catch {
-    // said below
+    return false;
   }
-  throw new UsageError(`${keyText(key)} must be an http(s) URL (got "${value}")`);
 }
 
-/** A key's effective value and where it comes from; a per-provider key falls back to the provider's documented value. */
-function settingOf(ctx: Context, profile: Profile, key: ConfigKey): Setting {
-  const fallback = key.name === 'provider' ? DEFAULT_PROVIDER : (getProvider(key.provider ?? '').api?.documentedBaseUrl ?? null);
-  return resolveSetting(ctx, profile, key, fallback);
-}
+const settingOf = (ctx: Context, profile: Profile, key: ConfigKey): Setting => resolveSetting(ctx, profile, key, KEYS[key.name].fallback(key));
 
-/** Every key's effective value and source: the provider, then each API provider's base URL. */
+/** Every key's effective value and source: each plain key, and each per-provider key for every provider with an API. */
 export async function allSettings(ctx: Context): Promise<Setting[]> {
   const profile = await readProfile(ctx);
-  return [{ name: 'provider' as const, provider: null }, ...apiProviders().map((provider) => ({ name: 'base-url' as const, provider }))].map((key) => settingOf(ctx, profile, key));
+  const keys = (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).flatMap((name): ConfigKey[] => (CONFIG_KEYS[name].perProvider ? apiProviders().map((provider) => ({ name, provider })) : [{ name, provider: null }]));
+  return keys.map((key) => settingOf(ctx, profile, key));
 }
 
 /** One key's effective value and source (for `whoami`: the base URL of the provider in use). */
@@ -102,7 +111,7 @@ export const set = defineCommand({
   examples: ['ugc config set provider unrealugc', 'ugc config set base-url.vidgen http://render-box:8080'],
   async run(ctx, { key: text, value }) {
     const key = parseKey(text);
-    const checked = checkValue(key, value.trim());
+    const checked = KEYS[key.name].check(value.trim(), key);
     await updateProfile(ctx, (profile) => withValue(profile, key, checked));
     note(ctx, `${keyText(key)} = ${checked} (profile "${profileName(ctx)}")`);
     await output(ctx, { key: keyText(key), value: checked, profile: profileName(ctx) }, () => []);

@@ -37,17 +37,27 @@ export async function updateProfile(ctx: Context, change: (profile: Profile) => 
 
 // ---- the keys of `ugc config`, and where each effective value comes from -----------------------
 
+/** A key of `ugc config`: the flag and the variable that win over its stored value, if any. */
+interface ConfigKeySpec {
+  readonly perProvider: boolean;
+  readonly flag: string | null;
+  readonly variable: string | null;
+  fromFlag(ctx: Context): string | undefined;
+  fromVariable(ctx: Context): string | null;
+}
+
 /**
- * The keys `ugc config` reads and writes. A plain key is one value of the profile; a key `perProvider`
- * is written `<key>.<provider>` (`base-url.vidgen`). A new profile value is one entry here, one field of
- * `Profile`, and its check in src/commands/config.ts.
+ * The keys `ugc config` reads and writes. A plain key is one string field of `Profile`; a key
+ * `perProvider` is written `<key>.<provider>` (`base-url.vidgen`). A new profile value is one entry here,
+ * one field of `Profile`, and its check and default in src/commands/config.ts (the compiler asks for them).
  */
 export const CONFIG_KEYS = {
-  provider: { description: 'the provider used when --provider and UGC_PROVIDER are not given (default local)', flag: '--provider', variable: 'UGC_PROVIDER', perProvider: false },
-  'base-url': { description: "a provider's API base URL (self-hosted vidgen, a staging API), as base-url.<provider>", flag: '--base-url', variable: 'UGC_BASE_URL', perProvider: true },
-} as const;
+  provider: { perProvider: false, flag: '--provider', variable: 'UGC_PROVIDER', fromFlag: (ctx) => ctx.global.provider, fromVariable: (ctx) => ctx.settings.provider },
+  'base-url': { perProvider: true, flag: '--base-url', variable: 'UGC_BASE_URL', fromFlag: (ctx) => ctx.global.baseUrl, fromVariable: (ctx) => ctx.settings.baseUrl },
+} satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
+const specOf = (name: ConfigKeyName): ConfigKeySpec => CONFIG_KEYS[name];
 
 /** A key as written on the command line: its name, and the provider of a per-provider key. */
 export interface ConfigKey {
@@ -69,7 +79,8 @@ export interface Setting {
 /** The stored value of a key in `profile`, if any. */
 export function storedValue(profile: Profile, key: ConfigKey): string | undefined {
   if (key.name === 'base-url') return profile.baseUrls?.[key.provider ?? ''];
-  return profile[key.name];
+  const value = (profile as Record<string, unknown>)[key.name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** `profile` with the key set to `value`, or removed when `value` is undefined. */
@@ -90,8 +101,8 @@ export function withValue(profile: Profile, key: ConfigKey, value: string | unde
  * `fallback` (the built-in default: `local`, a provider's documented base URL, or none).
  */
 export function resolveSetting(ctx: Context, profile: Profile, key: ConfigKey, fallback: string | null): Setting {
-  const flag = key.name === 'provider' ? ctx.global.provider : ctx.global.baseUrl;
-  const variable = key.name === 'provider' ? ctx.settings.provider : ctx.settings.baseUrl;
+  const flag = specOf(key.name).fromFlag(ctx);
+  const variable = specOf(key.name).fromVariable(ctx);
   const stored = storedValue(profile, key);
   const text = keyText(key);
   if (flag) return { key: text, value: flag, source: 'flag' };
@@ -112,9 +123,9 @@ export async function baseUrlSetting(ctx: Context, provider: string, documented:
 
 /** A source in words, for a line of text: `--provider`, `UGC_PROVIDER`, `profile "default"`, `default`. */
 export function describeSource(ctx: Context, setting: Setting): string {
-  const key = CONFIG_KEYS[setting.key.split('.')[0] as ConfigKeyName];
-  if (setting.source === 'flag') return key.flag;
-  if (setting.source === 'environment') return key.variable;
+  const key = specOf(setting.key.split('.')[0] as ConfigKeyName);
+  if (setting.source === 'flag' && key.flag) return key.flag;
+  if (setting.source === 'environment' && key.variable) return key.variable;
   if (setting.source === 'profile') return `profile "${profileName(ctx)}"`;
   return 'default';
 }
