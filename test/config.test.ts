@@ -137,7 +137,7 @@ describe('ugc config', () => {
 });
 
 describe('an answer that is not the account', () => {
-  it.each(['unrealugc', 'ultimatecreator', 'ugen', 'apex', 'vidgen'])('%s: login against a server answering "ok" fails (exit 1), saying what came back, storing nothing', async (provider) => {
+  it.each(['unrealugc', 'ultimatecreator', 'ugen', 'apex', 'vidgen', 'elevenlabs'])('%s: login against a server answering "ok" fails (exit 1), saying what came back, storing nothing', async (provider) => {
     const env = freshEnv();
     const result = await ugc(['login', '--provider', provider, '--base-url', okUrl, '--with-token'], { cwd: dir.path, env, stdin: 'sk_live_secret-key-123' });
     expect(result.code).toBe(1);
