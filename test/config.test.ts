@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from './emulators/kit.js';
+import { startApexEmulator } from './emulators/apex.js';
+import { startUGenEmulator } from './emulators/ugen.js';
+import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
 import { startUnrealUgcEmulator, type UnrealUgcEmulator } from './emulators/unrealugc.js';
 import { startVidgenEmulator, type VidgenEmulator } from './emulators/vidgen.js';
 import { tempDir, ugc, ugcProcess } from './support.js';
@@ -145,6 +149,25 @@ describe('an answer that is not the account', () => {
     expect(result.stderr).toContain(okUrl);
     expect(result.stderr).not.toContain('sk_live_secret-key-123');
     expect(await stat(join(env.UGC_CONFIG_DIR, 'credentials.json')).catch(() => null)).toBeNull();
+  });
+
+  const emulators: [string, () => Promise<Emulator>][] = [
+    ['unrealugc', () => startUnrealUgcEmulator()],
+    ['ultimatecreator', () => startUltimateCreatorEmulator()],
+    ['ugen', () => startUGenEmulator()],
+    ['apex', () => startApexEmulator()],
+    ['vidgen', () => startVidgenEmulator()],
+  ];
+  it.each(emulators)('%s: the documented account answer still passes', async (provider, start) => {
+    const emulator = await start();
+    try {
+      const result = await ugc(['whoami', '--provider', provider, '--base-url', emulator.url, '--json'], { cwd: dir.path, env: { ...freshEnv(), UGC_API_KEY: emulator.apiKey } });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ provider, account: expect.stringMatching(/\S/) });
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('whoami too, as a real process', async () => {
