@@ -8,6 +8,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
 import { JobStore } from '../src/core/job-store.js';
+import { EventLog } from '../src/webhooks/event-log.js';
+import { MAX_IN_FLIGHT_PER_TARGET } from '../src/webhooks/forwarder.js';
 import { startUGenEmulator } from './emulators/ugen.js';
 import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
 import { BIN, tempDir, ugc } from './support.js';
@@ -21,6 +23,8 @@ interface Received {
 class Receiver {
   received: Received[] = [];
   status = 200;
+  /** Runs when a request has arrived, before it is answered. */
+  onReceive: (received: Received[]) => void = () => undefined;
   private server: Server | null = null;
   port = 0;
 
@@ -30,6 +34,7 @@ class Receiver {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         this.received.push({ headers: req.headers, body });
+        this.onReceive(this.received);
         res.writeHead(this.status).end();
       });
     });
@@ -66,7 +71,8 @@ async function startListener(target: string, extra: string[] = [], extraEnv: Rec
     pending = parts.pop() ?? '';
     for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
   });
-  for (let i = 0; i < 200 && !lines.some((l) => l.type === 'ready'); i++) await sleep(50);
+  // Generous: a loaded machine may take long to start node; the loop ends as soon as the line comes.
+  for (let i = 0; i < 1200 && !lines.some((l) => l.type === 'ready') && child.exitCode === null; i++) await sleep(50);
   const ready = lines.find((l) => l.type === 'ready');
   if (!ready) throw new Error('the listener never said it was ready');
   return { child, lines, ready };
@@ -214,23 +220,92 @@ describe('ugc webhooks listen', () => {
     const target = await receiver.start();
     const port = receiver.port;
     await receiver.stop();
-    const first = await startListener(target);
-    // The still runner keeps the render short: a longer one lets the first event use up its retries before the restart.
+    // A backoff longer than the test: the first listener's failed attempts wait to retry, never used up,
+    // however slow the machine is, so what it owes is still pending when it is killed.
+    const slow = { UGC_WEBHOOK_BACKOFF_MS: '600000' };
+    const first = await startListener(target, [], slow);
     const generated = await ugc(['generate', '--script', 'Delivered after the restart.', '--creator', 'leo', '--model', 'still', '--captions', 'none', '--json'], { cwd: dir.path, env });
     expect(generated.code).toBe(0);
-    for (let i = 0; i < 50 && first.lines.filter((l) => l.type === 'event').length < 2; i++) await sleep(100);
+    for (let i = 0; i < 600 && first.lines.filter((l) => l.type === 'forward').length < 2; i++) await sleep(100);
+    expect(first.lines.filter((l) => l.type === 'forward').map((l) => l.error)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
     first.child.kill('SIGKILL');
     await first.child;
 
     await receiver.start(port);
     const second = await startListener(target);
-    const got = await receiver.waitFor(2);
+    const got = await receiver.waitFor(2, 120);
     await sleep(1500);
     const ids = got.map((r) => r.headers['webhook-id']);
     expect(ids).toHaveLength(2);
     expect(new Set(ids).size).toBe(2);
     expect(got.map((r) => (JSON.parse(r.body) as { type: string }).type).sort()).toEqual(['video.completed', 'video.created']);
     second.child.kill('SIGINT');
-    await second.child;
+    expect((await second.child).exitCode).toBe(0);
+  });
+
+  it('a listener killed (SIGKILL) in the middle of a 500-event backlog resends on restart only what it had not recorded', async () => {
+    const total = 500;
+    const target = await receiver.start();
+    const port = receiver.port;
+    await receiver.stop();
+    const secret = new Webhook(await secretOf('local'));
+    const bodies = Array.from({ length: total }, (_, i) => JSON.stringify({ type: 'video.completed', data: { id: `vid_${i}`, status: 'completed' } }));
+    /** Posts signed deliveries as a provider does; returns the indexes the listener did not acknowledge. */
+    const post = async (url: string, indexes: number[]): Promise<number[]> => {
+      const failed: number[] = [];
+      const queue = [...indexes];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+            const id = `msg_${i}`;
+            const body = bodies[i] as string;
+            const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': secret.sign(id, new Date(), body) };
+            const ok = await fetch(`${url}/local`, { method: 'POST', body, headers }).then((r) => r.status === 200, () => false);
+            if (!ok) failed.push(i);
+          }
+        }),
+      );
+      return failed;
+    };
+
+    // A backlog: 500 events recorded while the handler is down (a backoff longer than the test keeps them pending).
+    const first = await startListener(target, ['--port', '0'], { UGC_WEBHOOK_BACKOFF_MS: '600000' });
+    expect(await post(String(first.ready.receiver), [...Array(total).keys()])).toEqual([]);
+    first.child.kill('SIGKILL');
+    await first.child;
+
+    // The handler is back; the restarted listener sends the backlog and is killed by the handler itself when
+    // the 150th request arrives: the same point in the stream however loaded the machine is.
+    await receiver.start(port);
+    // (It starts on the backlog before its ready line: the kill goes to the process just spawned.)
+    let killed = false;
+    receiver.onReceive = (received) => {
+      if (!killed && received.length >= 150) {
+        killed = true;
+        listeners.at(-1)?.kill('SIGKILL');
+      }
+    };
+    const second = startListener(target).catch(() => null);
+    for (let i = 0; i < 1800 && !killed; i++) await sleep(100);
+    expect(killed).toBe(true);
+    await second;
+    await listeners.at(-1);
+
+    const third = await startListener(target);
+    const log = new EventLog(env.UGC_CONFIG_DIR as string);
+    for (let i = 0; i < 1800 && (await log.pending([target])).length > 0; i++) await sleep(100);
+    third.child.kill('SIGINT');
+    expect((await third.child).exitCode).toBe(0);
+
+    const ids = receiver.received.map((r) => String(r.headers['webhook-id']));
+    const duplicates = ids.length - new Set(ids).size;
+    console.log(`webhooks: ${duplicates} of ${total} events sent twice after a SIGKILL at the 150th forward of a backlog`);
+    expect(new Set(ids)).toEqual(new Set(bodies.map((_, i) => `in_local_msg_${i}`)));
+    // The documented boundary: only attempts under way at the kill, at most MAX_IN_FLIGHT_PER_TARGET.
+    expect(duplicates).toBeLessThanOrEqual(MAX_IN_FLIGHT_PER_TARGET);
+    // Each again with its own id and the same bytes, so a handler that deduplicates by id sees it once.
+    const byId = new Map<string, Set<string>>();
+    for (const r of receiver.received) byId.set(String(r.headers['webhook-id']), (byId.get(String(r.headers['webhook-id'])) ?? new Set()).add(r.body));
+    expect([...byId.values()].every((set) => set.size === 1)).toBe(true);
   });
 });
