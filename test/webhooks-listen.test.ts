@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
@@ -307,5 +308,101 @@ describe('ugc webhooks listen', () => {
     const byId = new Map<string, Set<string>>();
     for (const r of receiver.received) byId.set(String(r.headers['webhook-id']), (byId.get(String(r.headers['webhook-id'])) ?? new Set()).add(r.body));
     expect([...byId.values()].every((set) => set.size === 1)).toBe(true);
+  });
+});
+
+describe('ugc webhooks listen in a terminal, and trigger through it', () => {
+  /** Starts the listener (human output) in a real pseudo-terminal (`script`) or with plain pipes; `interrupt` is Ctrl-C or SIGINT. */
+  function startHuman(how: 'terminal' | 'pipes', target: string, extraEnv: Record<string, string>) {
+    const args = [BIN, 'webhooks', 'listen', '--forward-to', target];
+    const child =
+      how === 'terminal'
+        ? execa('script', ['-qfec', args.map((a) => `'${a}'`).join(' ').replace(/^/, `'${process.execPath}' `), '/dev/null'], { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false, stdin: 'pipe' })
+        : execa(process.execPath, args, { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false, stdin: 'pipe' });
+    listeners.push(child);
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    return {
+      child,
+      output: () => output,
+      interrupt: () => (how === 'terminal' ? child.stdin?.write('\x03') : child.kill('SIGINT')),
+      waitFor: async (pattern: RegExp) => {
+        for (let i = 0; i < 1200 && !pattern.test(output) && child.exitCode === null; i++) await sleep(50);
+        expect(output).toMatch(pattern);
+      },
+    };
+  }
+
+  it.each(['terminal', 'pipes'] as const)('started with %s: Ctrl-C exits 0 at once, even while a forward waits to retry and a trigger waits on it', async (how) => {
+    const target = await receiver.start();
+    await receiver.stop(); // down: the forward fails and would wait 10 minutes to retry
+    const listener = startHuman(how, target, { UGC_WEBHOOK_BACKOFF_MS: '600000' });
+    await listener.waitFor(/Ready! Forwarding events to/);
+    const trigger = ugc(['webhooks', 'trigger', 'video.completed'], { cwd: dir.path, env });
+    await listener.waitFor(/<-- \[ECONNREFUSED\] POST/);
+    const interruptedAt = Date.now();
+    listener.interrupt();
+    const exited = await listener.child;
+    expect(exited.exitCode).toBe(0);
+    expect(Date.now() - interruptedAt).toBeLessThan(60_000); // not the 10-minute backoff
+    const triggered = await trigger;
+    expect(triggered.code).toBe(1);
+    expect(triggered.stderr).toContain(`not delivered to ${target}`);
+    // Every line it printed starts with the local time, as `stripe listen`'s do.
+    const lines = listener.output().split(/\r?\n/).filter((l) => l.trim() && !/^\^C$/.test(l.trim()));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line.replace(/^\^C/, '')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {3}\S/);
+    // It said goodbye to the rendezvous: a trigger now finds no listener.
+    const none = await ugc(['webhooks', 'trigger', 'video.completed'], { cwd: dir.path, env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error: no --forward-to, and no `ugc webhooks listen` is running on this machine\n/);
+  });
+
+  it('trigger without --forward-to delivers through the running listen to its targets, which shows it; a killed listener is not used', async () => {
+    const target = await receiver.start();
+    const none = await ugc(['webhooks', 'trigger', 'video.completed'], { cwd: dir.path, env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Start `ugc webhooks listen --forward-to <url>` in another terminal, or pass --forward-to <url>.');
+
+    const { child, lines } = await startListener(target);
+    const sent = await ugc(['webhooks', 'trigger', 'video.completed'], { cwd: dir.path, env });
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(new RegExp(`<-- \\[200\\] POST ${target} \\[evt_`));
+    expect(receiver.received).toHaveLength(1);
+    const delivered = new Webhook(await secretOf('local')).verify(receiver.received[0]?.body as string, receiver.received[0]?.headers as Record<string, string>) as { type: string };
+    expect(delivered.type).toBe('video.completed');
+    // The listener's own output shows it, as `stripe listen` shows `stripe trigger`'s events.
+    const id = receiver.received[0]?.headers['webhook-id'];
+    for (let i = 0; i < 100 && !lines.some((l) => l.type === 'forward' && l.id === id); i++) await sleep(50);
+    expect(lines.filter((l) => l.id === id).map((l) => [l.type, l.status ?? null])).toEqual([['event', null], ['forward', 200]]);
+
+    // The rendezvous file is the owner's only: it holds the token that makes the listener sign.
+    const files = await readdir(join(env.UGC_CONFIG_DIR as string, 'webhooks', 'listeners'));
+    expect(files).toHaveLength(1);
+    expect((await stat(join(env.UGC_CONFIG_DIR as string, 'webhooks', 'listeners', files[0] as string))).mode & 0o777).toBe(0o600);
+    // Without the token the listener refuses to sign anything.
+    const forged = await fetch(`${String(lines.find((l) => l.type === 'ready')?.receiver)}/_trigger`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer nope' } });
+    expect(forged.status).toBe(401);
+
+    child.kill('SIGKILL');
+    await child;
+    const stale = await ugc(['webhooks', 'trigger', 'video.completed'], { cwd: dir.path, env });
+    expect(stale.code).toBe(2);
+    expect(await readdir(join(env.UGC_CONFIG_DIR as string, 'webhooks', 'listeners'))).toEqual([]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('inbound deliveries whose ids differ only in punctuation are both forwarded', async () => {
+    const target = await receiver.start();
+    const { ready } = await startListener(target, ['--port', '0']);
+    const secret = new Webhook(await secretOf('local'));
+    for (const [id, n] of [['msg.col1', 1], ['msg_col1', 2]] as const) {
+      const body = JSON.stringify({ type: 'video.completed', data: { id: `vid_${n}` } });
+      const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': secret.sign(id, new Date(), body) };
+      expect((await fetch(`${String(ready.receiver)}/local`, { method: 'POST', body, headers })).status).toBe(200);
+    }
+    const got = await receiver.waitFor(2);
+    expect(got.map((r) => r.headers['webhook-id']).sort()).toEqual(['in_local_msg.col1', 'in_local_msg_col1']);
   });
 });
