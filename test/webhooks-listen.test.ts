@@ -242,7 +242,7 @@ describe('ugc webhooks listen', () => {
     expect(got.map((r) => (JSON.parse(r.body) as { type: string }).type).sort()).toEqual(['video.completed', 'video.created']);
     second.child.kill('SIGINT');
     expect((await second.child).exitCode).toBe(0);
-  });
+  }, 400_000);
 
   it('a listener killed (SIGKILL) in the middle of a 500-event backlog resends on restart only what it had not recorded', async () => {
     const total = 500;
@@ -308,7 +308,7 @@ describe('ugc webhooks listen', () => {
     const byId = new Map<string, Set<string>>();
     for (const r of receiver.received) byId.set(String(r.headers['webhook-id']), (byId.get(String(r.headers['webhook-id'])) ?? new Set()).add(r.body));
     expect([...byId.values()].every((set) => set.size === 1)).toBe(true);
-  });
+  }, 400_000);
 });
 
 describe('ugc webhooks listen in a terminal, and trigger through it', () => {
