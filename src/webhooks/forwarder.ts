@@ -63,7 +63,7 @@ class Slots {
  *
  * At most `maxInFlight` attempts per target are between being sent and having their outcome recorded:
  * a slot is held from before the request until the outcome is written, so a listener killed at any
- * instant leaves at most that many events per target answered but not recorded — the only ones its
+ * instant leaves at most that many events per target sent but not recorded — the only ones its
  * next run sends again.
  */
 export class Forwarder {
