@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { parseDecimal } from './decimal.js';
 
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
 export const CAPTION_VALUES = ['karaoke', 'clean', 'none'] as const;
@@ -170,7 +171,7 @@ function readChoice(raw: unknown, kind: Extract<Kind, { type: 'choice' }>): Read
 
 function readNumber(raw: unknown, kind: Extract<Kind, { type: 'number' }>): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value) || value < kind.min || value > kind.max) return { issue: { message: `{} must be ${kind.what} from ${kind.min} to ${kind.max} (got "${String(raw).trim()}")` } };
   return { value };
 }
@@ -186,7 +187,7 @@ function readSwitch(raw: unknown): Read<boolean> {
 
 function readSeconds(raw: unknown): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value)) return { issue: { message: `{} must be a number of seconds (got "${String(raw).trim()}")` } };
   if (!(value >= 1 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
   return { value };
