@@ -1,6 +1,6 @@
 import { ExitCode } from '../core/errors.js';
 import { isTerminal, newJobId } from '../core/job.js';
-import { resolveOutputPath } from '../core/output-path.js';
+import { checkOutputWritable, resolveOutputPath } from '../core/output-path.js';
 import { describeJob, output } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { follow } from '../providers/follow.js';
@@ -8,6 +8,7 @@ import { currentProvider, requirePart } from '../providers/registry.js';
 import { defineCommand, negatable, text } from './define.js';
 import { withInterrupt } from './interrupt.js';
 import { requestFlags, requestFromFlags } from './request-flags.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
 export default defineCommand({
   flags: {
@@ -23,12 +24,15 @@ export default defineCommand({
     'ugc generate --script "…" --creator mia --no-wait --json',
   ],
   async run(ctx, input) {
+    await sweepOrphanWorkDirs();
     const provider = await currentProvider(ctx);
     const request = requestFromFlags(ctx, input, provider, 'generate');
     const jobs = requirePart(provider, 'jobs', 'generate');
     const wait = input.wait;
     const jobId = newJobId();
     const outputPath = resolveOutputPath(input.out, jobId, ctx.cwd);
+    // Before anything renders or is spent, at any provider: a path that cannot be written fails now (exit 2).
+    await checkOutputWritable(outputPath);
     const progress = wait ? await ProgressDisplay.start(ctx, `${jobs.activity}…`) : null;
     const started = Date.now();
     let stageShown = '';
