@@ -103,20 +103,9 @@ function declare(command: Command, spec: CommandSpec, world: World, setExitCode:
     const { createContext } = await import('./core/context.js');
     const ctx = createContext(world, self.optsWithGlobals() as GlobalOptions);
     const own = self.opts();
-    const input = { ...Object.fromEntries(args.map((arg, i) => [arg, values[i]])), ...Object.fromEntries(flags.map(([key, attribute, fallback]) => [key, own[attribute] ?? fromGroup(self, attribute) ?? fallback])) };
+    const input = { ...Object.fromEntries(args.map((arg, i) => [arg, values[i]])), ...Object.fromEntries(flags.map(([key, attribute, fallback]) => [key, own[attribute] ?? fallback])) };
     setExitCode((await spec.run(ctx, input as Parameters<CommandSpec['run']>[1])) ?? ExitCode.Ok);
   });
-}
-
-/**
- * A flag that a group declares too (`--data-dir` of `ugc serve` and of `ugc serve keys add`): commander
- * gives it to the group wherever it stands on the line, so a subcommand reads it from there.
- */
-function fromGroup(command: Command, attribute: string): unknown {
-  for (let group = command.parent; group?.parent; group = group.parent) {
-    if (group.getOptionValueSource(attribute) === 'cli') return group.opts()[attribute];
-  }
-  return undefined;
 }
 
 const wantsHelp = (argv: string[]) => argv.slice(2).some((arg) => arg === '--help' || arg === '-h' || arg === 'help') || argv.length <= 2;

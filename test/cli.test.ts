@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import estimate from '../src/commands/estimate.js';
 import generate from '../src/commands/generate.js';
-import { COMMANDS } from '../src/commands/index.js';
+import { COMMANDS, type CommandEntry } from '../src/commands/index.js';
 import watch from '../src/commands/watch.js';
 import { REQUEST_FIELDS } from '../src/core/request.js';
 import { makeTone, tempDir, ugc, ugcProcess } from './support.js';
@@ -25,12 +25,14 @@ describe('global behaviour', () => {
   });
 
   it('every command has help with examples, and shows the global flags in it', async () => {
-    const leaves = COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? [[c.name], ...c.subcommands.map((s) => [c.name, s.name])] : [[c.name]]));
+    // Every command and group, nested ones too (`serve keys add`), with whether it is a group.
+    const walk = (entries: readonly CommandEntry[], path: string[]): { command: string[]; group: boolean }[] =>
+      entries.filter((c) => !c.hidden).flatMap((c) => [{ command: [...path, c.name], group: Boolean(c.subcommands) }, ...walk(c.subcommands ?? [], [...path, c.name])]);
+    const leaves = walk(COMMANDS, []);
     expect(leaves.length).toBeGreaterThanOrEqual(26);
-    for (const command of leaves) {
+    for (const { command, group } of leaves) {
       const result = await ugc([...command, '--help'], { cwd: dir.path, env });
       expect(result.code, command.join(' ')).toBe(0);
-      const group = COMMANDS.find((c) => c.name === command[0])?.subcommands && command.length === 1;
       if (group) continue; // a group's help lists its subcommands
       expect(result.stdout, command.join(' ')).toMatch(/Examples:\n\s+\$ ugc /);
       expect(result.stdout, command.join(' ')).toMatch(/Global Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);

@@ -92,8 +92,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
     summary: 'serve the local pipeline as a self-hosted video API (the vidgen API): keys, queue, webhooks',
-    load: () => import('./serve.js').then((m) => m.default),
     subcommands: [
+      { name: 'start', summary: 'serve in the foreground until Ctrl-C (what `ugc serve` alone does)', isDefault: true, load: () => import('./serve.js').then((m) => m.default) },
       {
         name: 'keys',
         summary: 'API keys of the server: add (printed once, stored hashed), list, revoke',
