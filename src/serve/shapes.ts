@@ -1,3 +1,4 @@
+import { dirname, sep } from 'node:path';
 import type { Job, JobStatus } from '../core/job.js';
 
 /** The vidgen document's status words. */
@@ -26,7 +27,12 @@ function outputs(job: Job, origin: string) {
   return { outputVideo: `${origin}/files/${job.id}.mp4`, outputShareLink: `${origin}/share/${job.id}` };
 }
 
-const errorMessage = (job: Job) => (job.status === 'failed' || job.status === 'cancelled' ? (job.error?.message ?? null) : null);
+/** Why it failed, with the server's own paths made relative to its data dir (clients need not know them). */
+function errorMessage(job: Job): string | null {
+  if ((job.status !== 'failed' && job.status !== 'cancelled') || !job.error) return null;
+  const dataDir = dirname(dirname(serveFields(job).uploadDir));
+  return job.error.message.replaceAll(`${dataDir}${sep}`, '');
+}
 
 /** `GET /api/status/:jobId`, and the webhook body. */
 export function statusObject(job: Job, origin = serveFields(job).origin) {
