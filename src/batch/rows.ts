@@ -192,7 +192,7 @@ function rowsFromJson(text: string, path: string): RawRow[] {
 export const MATRIX_COLUMNS: readonly string[] = (Object.values(REQUEST_FIELDS) as FieldSpec[]).filter((f) => f.matrix).map((f) => f.flag);
 
 /** Column → the request input it fills. */
-const FIELD_OF_COLUMN = new Map<string, InputField>([
+const FIELD_OF_COLUMN = new Map<string, Exclude<InputField, 'scenes'>>([
   ...(Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]).map(([field, spec]) => [spec.flag, field] as const),
   [SCRIPT_FILE.flag, 'scriptFile'],
 ]);

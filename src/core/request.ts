@@ -76,8 +76,8 @@ export const SCRIPT_FILE = { flag: 'script-file', value: '<path>', help: 'read t
 
 type Fields = typeof REQUEST_FIELDS;
 export type RequestField = keyof Fields;
-/** Where an input problem is: a request field, or the script file the script came from. */
-export type InputField = RequestField | 'scriptFile';
+/** Where an input problem is: a request field, the script file the script came from, or the scenes of a spec file. */
+export type InputField = RequestField | 'scriptFile' | 'scenes';
 
 type ValueOf<K extends Kind> = K extends { type: 'script' }
   ? string
@@ -93,8 +93,23 @@ type ValueOf<K extends Kind> = K extends { type: 'script' }
           ? Record<string, string>
           : string | null;
 
-/** The unified request every provider maps from. Paths are absolute by the time it is stored in a job record. */
-export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> };
+/**
+ * One scene of an ad told in scenes (a spec file's `scenes`): its part of the script and who says it.
+ * Unset fields take the ad's own; a scene that names its own creator or image speaks with that one's voice.
+ */
+export interface Scene {
+  script: string;
+  creator: string | null;
+  image: string | null;
+  voice: string | null;
+}
+
+/**
+ * The unified request every provider maps from. Paths are absolute by the time it is stored in a job record.
+ * `scenes` is set only when scenes differ in more than their script (several creators); `script` is then
+ * the scenes' scripts joined.
+ */
+export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> } & { scenes?: Scene[] };
 export type MediaField = { [F in RequestField]: Fields[F]['kind'] extends { type: 'media' } ? F : never }[RequestField];
 export const MEDIA_FIELDS = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((f) => REQUEST_FIELDS[f].kind.type === 'media') as MediaField[];
 export const mediaKindOf = (field: MediaField): 'image' | 'audio' => REQUEST_FIELDS[field].kind.media;
@@ -113,6 +128,8 @@ export interface InputIssue {
   field: InputField;
   message: string;
   hint?: string;
+  /** The field is the one of this scene (0-based), not the ad's. */
+  scene?: number;
 }
 
 const flagOf = (field: string): string | null =>
@@ -131,6 +148,7 @@ function render(text: string, self: InputField, as: 'flag' | 'column'): string {
 
 /** The issue as the CLI says it (`--aspect must be one of …`) or as a batch row error says it (`must be one of …`). */
 export function describeIssue(issue: InputIssue, as: 'flag' | 'column'): string {
+  if (issue.scene !== undefined) return `scenes[${issue.scene}].${columnOf(issue.field)}: ${render(issue.message, issue.field, 'column')}`;
   return render(issue.message, issue.field, as);
 }
 
@@ -145,8 +163,11 @@ export class InputError extends UsageError {
 // ---------------------------------------------------------------------------------------------
 // Reading raw values
 
-/** A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the script file). */
-export type RawRequest = Partial<Record<InputField, unknown>>;
+/**
+ * A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the
+ * script file); `scenes` as a spec file gave them, already checked (core/spec.ts).
+ */
+export type RawRequest = Partial<Record<Exclude<InputField, 'scenes'>, unknown>> & { scenes?: Scene[] };
 
 type Read<T> = { value: T } | { issue: Omit<InputIssue, 'field'> };
 
@@ -288,6 +309,8 @@ export interface InputRules {
   readonly pathOnly?: readonly MediaField[];
   /** What to do about a missing or refused field (e.g. where to list creator ids). */
   readonly hints?: Partial<Record<RequestField, string>>;
+  /** It renders `scenes` (each scene its own creator and voice); without this, a request with scenes is refused. */
+  readonly scenes?: boolean;
 }
 
 /** What most providers need: a script. */
@@ -317,6 +340,9 @@ function ruleIssues(request: GenerateRequest, rules: InputRules, provider: strin
   }
   for (const field of rules.pathOnly ?? []) {
     if (isUrl(request[field])) issues.push({ field, message: `${provider} uploads {} from this machine: pass a file path, not a URL` });
+  }
+  if (request.scenes && !rules.scenes) {
+    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
   }
   return issues;
 }
@@ -367,6 +393,7 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
     } else request[field] = read.value;
   }
   const parsed = request as GenerateRequest;
+  if (raw.scenes?.length) parsed.scenes = raw.scenes;
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.excludes && given(parsed, field) && given(parsed, spec.excludes as RequestField)) {
       issues.push({ field, message: `pass either {${field}} or {${spec.excludes}}, not both` });
