@@ -324,6 +324,9 @@ export const given = (request: GenerateRequest, field: RequestField): boolean =>
 
 function ruleIssues(request: GenerateRequest, rules: InputRules, provider: string, skip: Set<InputField>): InputIssue[] {
   const issues: InputIssue[] = [];
+  if (request.scenes && !rules.scenes) {
+    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
+  }
   for (const requirement of rules.required) {
     const fields = typeof requirement === 'string' ? [requirement] : requirement;
     if (fields.some((f) => given(request, f) || skip.has(f))) continue;
@@ -340,9 +343,6 @@ function ruleIssues(request: GenerateRequest, rules: InputRules, provider: strin
   }
   for (const field of rules.pathOnly ?? []) {
     if (isUrl(request[field])) issues.push({ field, message: `${provider} uploads {} from this machine: pass a file path, not a URL` });
-  }
-  if (request.scenes && !rules.scenes) {
-    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
   }
   return issues;
 }

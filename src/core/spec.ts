@@ -25,7 +25,7 @@ const FIELD_OF_NAME = new Map<string, SpecField>([
 
 const isMediaField = (field: SpecField): boolean => field !== 'scriptFile' && REQUEST_FIELDS[field].kind.type === 'media';
 
-const text = z.string({ error: 'must be text' }).trim();
+const text = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') }).trim();
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be text, a number or true/false' });
 const pairs = z.union([z.record(z.string(), scalar), z.array(z.string()), z.string()], { error: 'must be an object of key: value pairs' });
 
@@ -113,7 +113,6 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
     return `${path ? `${path}: ` : ''}unknown field "${issue.keys[0]}" (fields: ${known.join(', ')})`;
   }
   if (issue.code === 'invalid_type' && path === '') return 'must hold an object of fields (a JSON object, or YAML key: value lines)';
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
   return `${path}: ${issue.message}`;
 }
 

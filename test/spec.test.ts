@@ -1,0 +1,187 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../src/core/job.js';
+import { parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField } from '../src/core/request.js';
+import { readSpec, withSpec } from '../src/core/spec.js';
+import { relabel, sceneCuts, SCENE_GAP } from '../src/render/scenes.js';
+import { ffmpegStderr, makeTone, tempDir, tools, ugc } from './support.js';
+
+let dir: { path: string; cleanup: () => Promise<void> };
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await tempDir('ugc-spec-');
+  env = { UGC_CONFIG_DIR: join(dir.path, 'config') };
+  await mkdir(join(dir.path, 'ads'), { recursive: true });
+  await makeTone(join(dir.path, 'ads', 'bed.wav'), 1, 220);
+});
+afterAll(() => dir.cleanup());
+
+async function specFile(name: string, text: string): Promise<string> {
+  const path = join(dir.path, 'ads', name);
+  await writeFile(path, text);
+  return path;
+}
+
+const TESTIMONIAL_YAML = `# two customers, one ad
+aspect: "1:1"
+product-name: Glow Serum
+music: bed.wav
+scenes:
+  - creator: mia
+    script: I tried Glow Serum for a week.
+  - creator: leo
+    script: My skin has never looked better.
+`;
+
+describe('reading a spec file', () => {
+  it('reads YAML and JSON alike: fields by their flag or request name, paths relative to the file, scenes settled', async () => {
+    const yaml = await readSpec(await specFile('ad.yaml', TESTIMONIAL_YAML), 'ad.yaml');
+    const json = await readSpec(
+      await specFile('ad.json', JSON.stringify({ aspect: '1:1', productName: 'Glow Serum', music: 'bed.wav', scenes: [{ creator: 'mia', script: 'I tried Glow Serum for a week.' }, { creator: 'leo', script: 'My skin has never looked better.' }] })),
+      'ad.json',
+    );
+    expect(json.raw).toEqual(yaml.raw);
+    const { raw } = withSpec(yaml, {}, dir.path);
+    const { request, issues } = parseRequest(raw, { cwd: dir.path, rules: { required: ['script'], scenes: true } });
+    expect(issues).toEqual([]);
+    expect(request).toMatchObject({ aspect: '1:1', productName: 'Glow Serum', music: join(dir.path, 'ads', 'bed.wav'), script: 'I tried Glow Serum for a week. My skin has never looked better.' });
+    expect(request.scenes).toEqual([
+      { script: 'I tried Glow Serum for a week.', creator: 'mia', image: null, voice: null },
+      { script: 'My skin has never looked better.', creator: 'leo', image: null, voice: null },
+    ]);
+  });
+
+  it('takes every field of the request table by its flag, so a field added there works in a spec unchanged', async () => {
+    const sample = (spec: FieldSpec): unknown =>
+      spec.kind.type === 'params' ? { seed: 7 } : spec.kind.type === 'switch' ? true : spec.kind.type === 'seconds' || spec.kind.type === 'number' ? 1 : spec.kind.type === 'choice' ? spec.kind.choices[0] : spec.kind.type === 'media' ? 'bed.wav' : 'text';
+    for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
+      const path = await specFile(`one-${spec.flag}.json`, JSON.stringify({ [spec.flag]: sample(spec) }));
+      const read = await readSpec(path, 'one.json');
+      expect(Object.keys(read.raw), spec.flag).toEqual([field]);
+    }
+  });
+
+  it('lets the flags given beside it win, and a given script replace its scenes', async () => {
+    const spec = await readSpec(await specFile('ad.yaml', TESTIMONIAL_YAML), 'ad.yaml');
+    const { raw, fromSpec } = withSpec(spec, { aspect: '16:9', productName: '', music: undefined }, dir.path);
+    expect(raw.aspect).toBe('16:9');
+    expect(fromSpec.has('aspect')).toBe(false);
+    expect(raw.productName).toBe('Glow Serum');
+    expect(fromSpec.has('productName')).toBe(true);
+    const scripted = withSpec(spec, { script: 'Just one line.', creator: 'ava' }, dir.path).raw;
+    expect(scripted).toMatchObject({ script: 'Just one line.', creator: 'ava' });
+    expect(scripted.scenes).toBeUndefined();
+  });
+
+  it('makes scenes said by one creator a plain request any provider takes; a scene without a creator takes the ad\'s', async () => {
+    const spec = await readSpec(await specFile('one-cast.yaml', 'creator: leo\nscenes:\n  - script: First part.\n  - script: Second part.\n    creator: leo\n'), 'one-cast.yaml');
+    const { raw } = withSpec(spec, {}, dir.path);
+    expect(raw.scenes).toBeUndefined();
+    expect(raw).toMatchObject({ script: 'First part. Second part.', creator: 'leo' });
+    const mixed = withSpec(spec, { creator: 'mia' }, dir.path).raw;
+    expect(mixed.scenes?.map((s) => s.creator)).toEqual(['mia', 'leo']);
+  });
+
+  it.each([
+    ['bad.yaml', 'aspect: "1:1"\nvoise: x\n', /^bad\.yaml: unknown field "voise" \(fields: script, creator, image, voice,/],
+    ['bad.yaml', 'scenes:\n  - script: Hi.\n  - script: There.\n    creator: [mia]\n', /^bad\.yaml: scenes\[1\]\.creator: must be text$/],
+    ['bad.yaml', 'scenes:\n  - creator: mia\n', /^bad\.yaml: scenes\[0\]\.script: is required$/],
+    ['bad.yaml', 'scenes: []\n', /^bad\.yaml: scenes: must hold at least one scene$/],
+    ['bad.yaml', 'script: Hi.\nscenes:\n  - script: There.\n', /^bad\.yaml: script: give the script either here or in scenes, not both$/],
+    ['bad.yaml', 'product-name: A\nproductName: B\n', /^bad\.yaml: productName: the same field as "product-name": give it once$/],
+    ['bad.yaml', 'aspect: [1\n', /^bad\.yaml line \d+: not valid YAML/],
+    ['bad.json', '{"aspect": }', /^bad\.json: not valid JSON/],
+    ['bad.yaml', '- just a list\n', /^bad\.yaml: must hold an object of fields/],
+    ['bad.txt', 'aspect: "1:1"\n', /^bad\.txt: a spec file must end in \.json, \.yaml or \.yml$/],
+  ])('refuses %s holding %j with a line naming the file and field', async (name, text, message) => {
+    await expect(readSpec(await specFile(name, text), name)).rejects.toThrow(message);
+  });
+});
+
+describe('generate --spec', () => {
+  it('names the file and the field of a bad value, and the scene of an unknown creator (exit 2, nothing written)', async () => {
+    await specFile('aspect.yaml', 'script: Hello there.\naspect: "4:3"\n');
+    let result = await ugc(['generate', '--spec', 'ads/aspect.yaml', '--out', 'out/a.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('ads/aspect.yaml: aspect: must be one of 9:16, 16:9, 1:1 (got "4:3")');
+
+    // The same value given as a flag is the flag's problem.
+    result = await ugc(['generate', '--spec', 'ads/aspect.yaml', '--aspect', '5:4', '--out', 'out/a.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--aspect must be one of 9:16, 16:9, 1:1 (got "5:4")');
+
+    await specFile('maxx.yaml', 'scenes:\n  - creator: mia\n    script: Hi.\n  - creator: maxx\n    script: There.\n');
+    result = await ugc(['generate', '--spec', 'ads/maxx.yaml', '--out', 'out/a.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('ads/maxx.yaml: scenes[1].creator: unknown creator "maxx"');
+    expect(await readdir(dir.path)).not.toContain('out');
+
+    result = await ugc(['generate', '--spec', 'ads/none.yaml'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot read the spec file ads/none.yaml (no such file)');
+  });
+
+  it('refuses scenes with several creators for a provider that renders one creator per ad (exit 2, before any request)', async () => {
+    await specFile('ad.yaml', TESTIMONIAL_YAML);
+    const result = await ugc(['generate', '--provider', 'vidgen', '--base-url', 'http://127.0.0.1:9', '--spec', 'ads/ad.yaml'], { cwd: dir.path, env: { ...env, UGC_API_KEY: 'k' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('ads/ad.yaml: scenes: vidgen renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice');
+  });
+});
+
+describe('scenes', () => {
+  it('cut the picture in the middle of the pause before each next scene', () => {
+    expect(sceneCuts([0, 2], 0.3, 30)).toEqual([0, Math.round((0.3 + 2 - SCENE_GAP / 2) * 30)]);
+  });
+
+  it("move a clip's inputs and labels beside other clips' in one graph", () => {
+    expect(relabel('[0:v]format=yuv420p[plate];[1:v]null[mouth];[plate][mouth]overlay', 3, 's1')).toBe('[3:v]format=yuv420p[s1plate];[4:v]null[s1mouth];[s1plate][s1mouth]overlay');
+  });
+
+  it('render two creators in one ad: the picture changes from the first to the second in the pause between their lines, captions run on', async () => {
+    await specFile('two.yaml', TESTIMONIAL_YAML.replace('music: bed.wav\n', ''));
+    // The spec asks for 1:1; the flag given beside it wins.
+    const result = await ugc(['generate', '--spec', 'ads/two.yaml', '--aspect', '9:16', '--resolution', '720p', '--subtitles', 'vtt', '--out', 'two.mp4', '--json'], { cwd: dir.path, env });
+    expect(result.stderr).not.toMatch(/error|warning/i);
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout) as Job;
+    expect((job.request.scenes as { creator: string }[]).map((s) => s.creator)).toEqual(['mia', 'leo']);
+    const video = join(dir.path, 'two.mp4');
+
+    // Word timings, from the sidecar: every word of both scenes, in order.
+    const vtt = await readFile(join(dir.path, 'two.vtt'), 'utf8');
+    const cues = [...vtt.matchAll(/^([\d:.]+) --> ([\d:.]+)\n(.+)$/gm)].map((m) => ({ start: seconds(m[1] as string), end: seconds(m[2] as string), text: (m[3] as string).replace(/<[^>]+>/g, '') }));
+    expect(cues.map((c) => c.text).join(' ')).toBe('I tried Glow Serum for a week. My skin has never looked better.');
+    const firstEnds = cues.find((c) => c.text.endsWith('week.'))?.end ?? NaN;
+    const secondStarts = cues.find((c) => c.text.startsWith('My'))?.start ?? NaN;
+
+    // Each frame (small, gray) said to be the first creator's or the second's by which end of the ad it is closer to.
+    const { ffmpeg } = await tools();
+    const w = 36;
+    const h = 64;
+    const raw = Buffer.from((await execa(ffmpeg.path, ['-v', 'error', '-i', video, '-vf', `scale=${w}:${h}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer' })).stdout);
+    const frames = Array.from({ length: raw.length / (w * h) }, (_, i) => raw.subarray(i * w * h, (i + 1) * w * h));
+    const distance = (a: Buffer, b: Buffer) => a.reduce((sum, v, i) => sum + Math.abs(v - (b[i] ?? 0)), 0);
+    const [mia, leo] = [frames[0] as Buffer, frames[frames.length - 1] as Buffer];
+    expect(distance(mia, leo)).toBeGreaterThan(w * h * 20);
+    const whose = frames.map((f) => (distance(f, mia) < distance(f, leo) ? 'mia' : 'leo'));
+    const cut = whose.indexOf('leo');
+    expect(whose.slice(cut).every((c) => c === 'leo')).toBe(true);
+    expect(whose.slice(0, cut).every((c) => c === 'mia')).toBe(true);
+    const cutAt = cut / 30;
+    expect(cutAt).toBeGreaterThan(firstEnds);
+    expect(cutAt).toBeLessThan(secondStarts);
+
+    // And the voice is silent there: the cut falls in the pause between the two speakers.
+    const silences = [...(await ffmpegStderr(['-i', video, '-af', 'silencedetect=n=-40dB:d=0.15', '-f', 'null', '-'])).matchAll(/silence_start: ([\d.]+)[\s\S]*?silence_end: ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(silences.some(([from, to]) => (from ?? 0) < cutAt && cutAt < (to ?? 0))).toBe(true);
+  }, 120_000);
+});
+
+function seconds(stamp: string): number {
+  const [h, m, s] = stamp.split(':').map(Number) as [number, number, number];
+  return h * 3600 + m * 60 + s;
+}
