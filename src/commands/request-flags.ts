@@ -49,7 +49,7 @@ export async function requestFromFlags(
   for (const field of Object.keys(REQUEST_FIELDS) as RequestField[]) raw[field] = input[field];
   const options = { cwd: ctx.cwd, rules: requirePart(provider, 'jobs', command).inputs, provider: provider.name };
   if (!input.spec) return { request: checkRequest(raw, options), origin: null };
-  const spec = await readSpec(resolve(ctx.cwd, input.spec), input.spec);
+  const spec = readSpec(resolve(ctx.cwd, input.spec), input.spec);
   const { raw: merged, fromSpec } = withSpec(spec, raw, ctx.cwd);
   const origin = { spec, fromSpec };
   const { request, issues } = parseRequest(merged, options);

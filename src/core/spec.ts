@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
@@ -62,13 +62,16 @@ export interface AdSpec {
   raw: RawRequest;
 }
 
-/** Reads and checks a spec file's shape; the values are checked with the request (parseRequest). Problems are UsageErrors naming the file. */
-export async function readSpec(path: string, label: string): Promise<AdSpec> {
+/**
+ * Reads and checks a spec file's shape; the values are checked with the request (parseRequest). Problems
+ * are UsageErrors naming the file. Read at once, like a script file: a batch reads each spec once.
+ */
+export function readSpec(path: string, label: string): AdSpec {
   const ext = extname(path).toLowerCase();
   if (!['.json', '.yaml', '.yml'].includes(ext)) throw new UsageError(`${label}: a spec file must end in .json, .yaml or .yml`);
   let source: string;
   try {
-    source = await readFile(path, 'utf8');
+    source = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read the spec file ${label}${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`);
