@@ -105,3 +105,14 @@ describe('a row that points at a spec file', () => {
     expect(entry).toMatchObject({ name: 'testimonial', state: 'completed', outputPath: join(dir.path, 'out', 'testimonial.mp4') });
   }, 120_000);
 });
+
+describe('the examples in docs/examples', () => {
+  it('are a valid testimonial spec and an A/B rows file that points at it', async () => {
+    const path = new URL('../docs/examples/ab-test.csv', import.meta.url).pathname;
+    const { jobs, errors } = validateRows(await parseRowsFile(path), { cwd: dirname(path) });
+    expect(errors).toEqual([]);
+    expect(jobs.map((j) => j.name)).toEqual(['glow-c1', 'glow-c2', 'serum-ab-s1-mia', 'serum-ab-s1-leo', 'serum-ab-s2-mia', 'serum-ab-s2-leo']);
+    expect(jobs[0]?.request.scenes?.map((s) => s.creator)).toEqual(['mia', 'leo', 'mia']);
+    expect(jobs[1]?.request).toMatchObject({ cta: 'Try it today', productName: 'Glow Serum' });
+  });
+});
