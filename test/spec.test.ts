@@ -6,7 +6,7 @@ import type { Job } from '../src/core/job.js';
 import { parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField } from '../src/core/request.js';
 import { readSpec, withSpec } from '../src/core/spec.js';
 import { relabel, sceneCuts, SCENE_GAP } from '../src/render/scenes.js';
-import { ffmpegStderr, makeTone, tempDir, tools, ugc } from './support.js';
+import { ffmpegStderr, makeTone, rgbFrame, tempDir, tools, ugc } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let env: Record<string, string>;
@@ -49,8 +49,8 @@ describe('reading a spec file', () => {
     expect(issues).toEqual([]);
     expect(request).toMatchObject({ aspect: '1:1', productName: 'Glow Serum', music: join(dir.path, 'ads', 'bed.wav'), script: 'I tried Glow Serum for a week. My skin has never looked better.' });
     expect(request.scenes).toEqual([
-      { script: 'I tried Glow Serum for a week.', creator: 'mia', image: null, voice: null },
-      { script: 'My skin has never looked better.', creator: 'leo', image: null, voice: null },
+      { script: 'I tried Glow Serum for a week.', creator: 'mia', image: null, voice: null, broll: [], product: false },
+      { script: 'My skin has never looked better.', creator: 'leo', image: null, voice: null, broll: [], product: false },
     ]);
   });
 
@@ -90,6 +90,8 @@ describe('reading a spec file', () => {
     ['bad.yaml', 'scenes:\n  - script: Hi.\n  - script: There.\n    creator: [mia]\n', /^bad\.yaml: scenes\[1\]\.creator: must be text$/],
     ['bad.yaml', 'scenes:\n  - creator: mia\n', /^bad\.yaml: scenes\[0\]\.script: is required$/],
     ['bad.yaml', 'scenes: []\n', /^bad\.yaml: scenes: must hold at least one scene$/],
+    ['bad.yaml', 'scenes:\n  - script: Hi.\n    product: yes please\n', /^bad\.yaml: scenes\[0\]\.product: must be true or false$/],
+    ['bad.yaml', 'scenes:\n  - script: Hi.\n    broll: []\n', /^bad\.yaml: scenes\[0\]\.broll: must name at least one file$/],
     ['bad.yaml', 'script: Hi.\nscenes:\n  - script: There.\n', /^bad\.yaml: script: give the script either here or in scenes, not both$/],
     ['bad.yaml', 'product-name: A\nproductName: B\n', /^bad\.yaml: productName: the same field as "product-name": give it once$/],
     ['bad.yaml', 'aspect: [1\n', /^bad\.yaml line \d+: not valid YAML/],
@@ -120,6 +122,16 @@ describe('generate --spec', () => {
     expect(result.stderr).toContain('ads/maxx.yaml: scenes[1].creator: unknown creator "maxx"');
     expect(await readdir(dir.path)).not.toContain('out');
 
+    await specFile('shots.yaml', 'scenes:\n  - script: Hi.\n  - script: There.\n    product: true\n');
+    result = await ugc(['generate', '--spec', 'ads/shots.yaml', '--out', 'out/a.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("ads/shots.yaml: scenes[1].product: needs the ad's product-image");
+
+    await specFile('broll.yaml', 'scenes:\n  - script: Hi.\n    broll: [missing.mp4]\n');
+    result = await ugc(['generate', '--spec', 'ads/broll.yaml', '--out', 'out/a.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`ads/broll.yaml: scenes[0].broll: no such file ${join(dir.path, 'ads', 'missing.mp4')}`);
+
     result = await ugc(['generate', '--spec', 'ads/none.yaml'], { cwd: dir.path, env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('cannot read the spec file ads/none.yaml (no such file)');
@@ -129,7 +141,7 @@ describe('generate --spec', () => {
     await specFile('ad.yaml', TESTIMONIAL_YAML);
     const result = await ugc(['generate', '--provider', 'vidgen', '--base-url', 'http://127.0.0.1:9', '--spec', 'ads/ad.yaml'], { cwd: dir.path, env: { ...env, UGC_API_KEY: 'k' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('ads/ad.yaml: scenes: vidgen renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice');
+    expect(result.stderr).toContain('ads/ad.yaml: scenes: vidgen renders one creator for the whole ad: it cannot render scenes with their own creator, image, voice or shots');
   });
 });
 
@@ -180,7 +192,59 @@ describe('scenes', () => {
     const silences = [...(await ffmpegStderr(['-i', video, '-af', 'silencedetect=n=-40dB:d=0.15', '-f', 'null', '-'])).matchAll(/silence_start: ([\d.]+)[\s\S]*?silence_end: ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(silences.some(([from, to]) => (from ?? 0) < cutAt && cutAt < (to ?? 0))).toBe(true);
   }, 120_000);
+
+  it("show a scene's b-roll (a video, then an image, covering the frame) and a product shot pushing in, while the voice goes on", async () => {
+    const { ffmpeg } = await tools();
+    await execa(ffmpeg.path, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=1', '-pix_fmt', 'yuv420p', join(dir.path, 'ads', 'clip.mp4')]);
+    await execa(ffmpeg.path, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0xff8000:s=400x300,drawbox=x=150:y=100:w=100:h=100:c=0x0000ff:t=fill', '-frames:v', '1', join(dir.path, 'ads', 'shot.png')]);
+    await execa(ffmpeg.path, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x00c000:s=300x300,drawbox=x=0:y=0:w=150:h=300:c=0xffffff:t=fill', '-frames:v', '1', join(dir.path, 'ads', 'product.png')]);
+    await specFile('shots-ok.yaml', [
+      'resolution: 720p', 'captions: none', 'product-image: product.png', 'scenes:',
+      '  - creator: mia', '    script: I tried Glow Serum for a week.',
+      '  - creator: mia', '    broll: [clip.mp4, shot.png]', '    script: Every morning, one drop, and that is all I need.',
+      '  - creator: leo', '    product: true', '    script: My skin has never looked better.', '',
+    ].join('\n'));
+    const result = await ugc(['generate', '--spec', 'ads/shots-ok.yaml', '--subtitles', 'vtt', '--out', 'shots.mp4'], { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    const video = join(dir.path, 'shots.mp4');
+    const words = vttWords(await readFile(join(dir.path, 'shots.vtt'), 'utf8'));
+    const at = (word: string) => words.find((w) => w.text === word)?.start ?? NaN;
+    const [sceneTwo, sceneThree] = [at('Every'), at('My')];
+    const [w, h] = [720, 1280];
+    const share = async (t: number, colour: [number, number, number]) => {
+      const frame = await rgbFrame(video, t, w, h);
+      let near = 0;
+      for (let i = 0; i < frame.length; i += 3) if (colour.every((c, k) => Math.abs((frame[i + k] ?? 0) - c) < 40)) near++;
+      return near / (w * h);
+    };
+    // The video's first half of the scene: its colour bars (testsrc's yellow), none of the image's orange.
+    const videoAt = sceneTwo + (sceneThree - sceneTwo) * 0.2;
+    expect(await share(videoAt, [255, 255, 0])).toBeGreaterThan(0.03);
+    expect(await share(videoAt, [255, 128, 0])).toBeLessThan(0.01);
+    // The image's half: orange edge to edge (covered, not letterboxed), its blue square in the middle.
+    const imageAt = sceneTwo + (sceneThree - sceneTwo) * 0.7;
+    expect(await share(imageAt, [255, 128, 0])).toBeGreaterThan(0.6);
+    expect(await share(imageAt, [0, 0, 255])).toBeGreaterThan(0.05);
+    // The product scene: the product's green and white, and it pushes in (a later frame shows more of it).
+    const early = await share(sceneThree + 0.2, [0, 192, 0]);
+    const late = await share(at('better.'), [0, 192, 0]);
+    expect(early).toBeGreaterThan(0.05);
+    expect(late).toBeGreaterThan(early * 1.05);
+    expect(await share(sceneThree + 0.2, [255, 128, 0])).toBeLessThan(0.01);
+  }, 120_000);
 });
+
+/** Each word of a word-by-word WebVTT file with its start: a cue's first word at the cue's start, the others at their tags. */
+function vttWords(vtt: string): { text: string; start: number }[] {
+  return [...vtt.matchAll(/^([\d:.]+) --> [\d:.]+\n(.+)$/gm)].flatMap((m) => {
+    let start = seconds(m[1] as string);
+    return (m[2] as string).split(' ').map((token) => {
+      const tag = /^<([\d:.]+)>(.*)$/.exec(token);
+      if (tag) start = seconds(tag[1] as string);
+      return { text: tag ? (tag[2] as string) : token, start };
+    });
+  });
+}
 
 function seconds(stamp: string): number {
   const [h, m, s] = stamp.split(':').map(Number) as [number, number, number];

@@ -209,7 +209,7 @@ const VARIANT_COLUMNS = new Map<string, string>(
 export const MATRIX_COLUMNS: readonly string[] = [...VARIANT_COLUMNS.keys(), ...(Object.values(REQUEST_FIELDS) as FieldSpec[]).filter((f) => f.matrix && !VARIANT_COLUMNS.has(f.flag)).map((f) => f.flag)];
 
 /** Column → the request input it fills. */
-const FIELD_OF_COLUMN = new Map<string, Exclude<InputField, 'scenes'>>([
+const FIELD_OF_COLUMN = new Map<string, RequestField | 'scriptFile'>([
   ...(Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]).map(([field, spec]) => [spec.flag, field] as const),
   [SCRIPT_FILE.flag, 'scriptFile'],
 ]);

@@ -77,7 +77,7 @@ export const SCRIPT_FILE = { flag: 'script-file', value: '<path>', help: 'read t
 type Fields = typeof REQUEST_FIELDS;
 export type RequestField = keyof Fields;
 /** Where an input problem is: a request field, the script file the script came from, or the scenes of a spec file. */
-export type InputField = RequestField | 'scriptFile' | 'scenes';
+export type InputField = RequestField | 'scriptFile' | 'scenes' | SceneField;
 
 type ValueOf<K extends Kind> = K extends { type: 'script' }
   ? string
@@ -94,15 +94,23 @@ type ValueOf<K extends Kind> = K extends { type: 'script' }
           : string | null;
 
 /**
- * One scene of an ad told in scenes (a spec file's `scenes`): its part of the script and who says it.
- * Unset fields take the ad's own; a scene that names its own creator or image speaks with that one's voice.
+ * One scene of an ad told in scenes (a spec file's `scenes`): its part of the script, who says it, and
+ * what is shown instead of the creator while it is said. Unset fields take the ad's own; a scene that
+ * names its own creator or image speaks with that one's voice.
  */
 export interface Scene {
   script: string;
   creator: string | null;
   image: string | null;
   voice: string | null;
+  /** The user's own shots (images or videos, absolute paths), shown in turn while the scene is said. */
+  broll: string[];
+  /** The product (`productImage`) shown full frame while the scene is said. */
+  product: boolean;
 }
+
+/** A scene's own fields that are no request field. */
+export type SceneField = 'broll' | 'product';
 
 /**
  * The unified request every provider maps from. Paths are absolute by the time it is stored in a job record.
@@ -167,7 +175,7 @@ export class InputError extends UsageError {
  * A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the
  * script file); `scenes` as a spec file gave them, already checked (core/spec.ts).
  */
-export type RawRequest = Partial<Record<Exclude<InputField, 'scenes'>, unknown>> & { scenes?: Scene[] };
+export type RawRequest = Partial<Record<RequestField | 'scriptFile', unknown>> & { scenes?: Scene[] };
 
 type Read<T> = { value: T } | { issue: Omit<InputIssue, 'field'> };
 
@@ -325,7 +333,7 @@ export const given = (request: GenerateRequest, field: RequestField): boolean =>
 function ruleIssues(request: GenerateRequest, rules: InputRules, provider: string, skip: Set<InputField>): InputIssue[] {
   const issues: InputIssue[] = [];
   if (request.scenes && !rules.scenes) {
-    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image or voice`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
+    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image, voice or shots`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
   }
   for (const requirement of rules.required) {
     const fields = typeof requirement === 'string' ? [requirement] : requirement;

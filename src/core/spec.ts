@@ -14,7 +14,7 @@ import {
  * its part of the script and who says it. Values are read like flags; paths are relative to the file.
  */
 
-type SpecField = Exclude<InputField, 'scenes'>;
+type SpecField = RequestField | 'scriptFile';
 
 /** The file's name for each input: the long flag and the request's own name, both taken from the request table. */
 const FIELD_OF_NAME = new Map<string, SpecField>([
@@ -23,22 +23,32 @@ const FIELD_OF_NAME = new Map<string, SpecField>([
   ['scriptFile', 'scriptFile'],
 ]);
 
-const isMediaField = (field: SpecField): boolean => field !== 'scriptFile' && REQUEST_FIELDS[field].kind.type === 'media';
+/** Fields that hold paths: media (one, or a list for a repeatable one) and the script file. */
+const isPathField = (field: SpecField): boolean => field === 'scriptFile' || REQUEST_FIELDS[field].kind.type === 'media';
+
+/** A path (or each of a list) made absolute against `dir`; URLs and anything else pass. */
+function resolvePaths(value: unknown, dir: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolvePaths(v, dir));
+  return typeof value === 'string' && value.trim() && !isUrl(value.trim()) ? resolve(dir, value.trim()) : value;
+}
 
 const text = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') }).trim();
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be text, a number or true/false' });
 const pairs = z.union([z.record(z.string(), scalar), z.array(z.string()), z.string()], { error: 'must be an object of key: value pairs' });
 
+const path = text.min(1, 'must not be empty');
 const SceneSchema = z.strictObject({
   script: text.min(1, 'must not be empty'),
   creator: text.min(1, 'must not be empty').optional(),
-  image: text.min(1, 'must not be empty').optional(),
+  image: path.optional(),
   voice: text.min(1, 'must not be empty').optional(),
+  broll: z.union([path, z.array(path).min(1, 'must name at least one file')], { error: 'must be a file, or a list of files' }).optional(),
+  product: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 const SpecSchema = z
   .strictObject({
-    ...Object.fromEntries([...FIELD_OF_NAME].map(([name, field]) => [name, (field !== 'scriptFile' && REQUEST_FIELDS[field].kind.type === 'params' ? pairs : scalar).optional()])),
+    ...Object.fromEntries([...FIELD_OF_NAME].map(([name, field]) => [name, (field !== 'scriptFile' && REQUEST_FIELDS[field].kind.type === 'params' ? pairs : z.union([scalar, z.array(scalar)], { error: 'must be text, a number, true/false, or a list of them' })).optional()])),
     scenes: z.array(SceneSchema, { error: 'must be a list of scenes' }).min(1, 'must hold at least one scene').optional(),
   })
   .superRefine((spec, ctx) => {
@@ -86,11 +96,17 @@ export function readSpec(path: string, label: string): AdSpec {
   const raw: RawRequest = {};
   for (const [name, value] of Object.entries(parsed.data as Record<string, unknown>)) {
     const field = FIELD_OF_NAME.get(name);
-    if (!field) continue;
-    raw[field] = typeof value === 'string' && (isMediaField(field) || field === 'scriptFile') && value.trim() ? at(value.trim()) : value;
+    if (field) raw[field] = isPathField(field) ? resolvePaths(value, dir) : value;
   }
   if (parsed.data.scenes) {
-    raw.scenes = parsed.data.scenes.map((s) => ({ script: s.script, creator: s.creator ?? null, image: s.image ? at(s.image) : null, voice: s.voice ?? null }));
+    raw.scenes = parsed.data.scenes.map((s) => ({
+      script: s.script,
+      creator: s.creator ?? null,
+      image: s.image ? at(s.image) : null,
+      voice: s.voice ?? null,
+      broll: (typeof s.broll === 'string' ? [s.broll] : (s.broll ?? [])).map(at),
+      product: s.product ?? false,
+    }));
   }
   return { label, raw };
 }
@@ -136,7 +152,7 @@ export function withSpec(spec: AdSpec, given: RawRequest, cwd: string): { raw: R
   const fromSpec = new Set<InputField>(Object.keys(spec.raw) as InputField[]);
   for (const [name, value] of Object.entries(given) as [SpecField, unknown][]) {
     if (!isGiven(value)) continue;
-    raw[name] = typeof value === 'string' && (isMediaField(name) || name === 'scriptFile') && !isUrl(value) ? resolve(cwd, String(value).trim()) : value;
+    raw[name] = isPathField(name) ? resolvePaths(value, cwd) : value;
     fromSpec.delete(name);
   }
   if (isGiven(given.script) || isGiven(given.scriptFile)) {
@@ -158,12 +174,14 @@ function settleScenes(raw: RawRequest, scenes: Scene[], fromSpec: Set<InputField
       creator: scene.creator ?? (scene.image ? null : ad.creator),
       image: scene.image ?? (scene.creator ? null : ad.image),
       voice: scene.voice ?? (own ? null : ad.voice),
+      broll: scene.broll,
+      product: scene.product,
     };
   });
   raw.script = settled.map((s) => s.script).join(' ');
   fromSpec.add('script');
   const [first] = settled as [Scene];
-  const oneCast = settled.every((s) => s.creator === first.creator && s.image === first.image && s.voice === first.voice);
+  const oneCast = settled.every((s) => s.creator === first.creator && s.image === first.image && s.voice === first.voice && s.broll.length === 0 && !s.product);
   if (!oneCast) {
     raw.scenes = settled;
     return;

@@ -12,9 +12,10 @@ import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import { note } from '../core/present.js';
 import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest, type Scene } from '../core/request.js';
-import { locateFfmpeg } from '../render/ffmpeg/locate.js';
+import { locateFfmpeg, type FfmpegTools } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { shotKind, type Shot } from '../render/scenes.js';
 import { findRunner, isBuiltInRunner } from '../render/runners/index.js';
 import { subtitlesPathFor } from '../render/subtitles.js';
 import { warmUpSpeech } from '../render/tts.js';
@@ -84,12 +85,31 @@ async function checkedSceneInputs(ctx: Context, request: GenerateRequest, scenes
     }
   }
   const [first] = checked as [RenderInputs & { voiceId: string }];
+  const tools = await locateFfmpeg(ctx.env);
+  const shots = await Promise.all(scenes.map((scene, i) => sceneShots(scene, i, first.productImage, tools)));
   return {
     ...first,
     script: request.script,
     notice: [...new Set(checked.map((c) => c.notice).filter(Boolean))].join('\n') || null,
-    scenes: checked.map((c) => ({ script: c.script, creatorImage: c.creatorImage, rig: c.rig, voice: c.voice, speaker: c.speaker })),
+    scenes: checked.map((c, i) => ({ script: c.script, creatorImage: c.creatorImage, rig: c.rig, voice: c.voice, speaker: c.speaker, shots: shots[i] ?? [] })),
   };
+}
+
+/** A scene's b-roll (each file an image or a video, by content), then its product shot. */
+async function sceneShots(scene: Scene, index: number, productImage: string | null, tools: FfmpegTools): Promise<Shot[]> {
+  const shots: Shot[] = [];
+  for (const path of scene.broll) {
+    if (isUrl(path)) throw new InputError({ field: 'broll', scene: index, message: `${path}: a scene's b-roll must be a local file` });
+    if (!(await stat(path).catch(() => null))?.isFile()) throw new InputError({ field: 'broll', scene: index, message: `no such file ${path}` });
+    const kind = await shotKind(path, tools);
+    if (!kind) throw new InputError({ field: 'broll', scene: index, message: `${path} is not an image or a video` });
+    shots.push({ path, kind, fit: 'cover' });
+  }
+  if (scene.product) {
+    if (!productImage) throw new InputError({ field: 'product', scene: index, message: "needs the ad's {productImage}" });
+    shots.push({ path: productImage, kind: 'image', fit: 'contain' });
+  }
+  return shots;
 }
 
 /** Media given as URLs are fetched once into the config dir's cache (keyed by URL), then checked like files. */

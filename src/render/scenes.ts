@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaceRig } from './face-rig.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
+import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 import { framePlate } from './framing.js';
 import type { CreatorClip, ModelRunner } from './runners/types.js';
@@ -15,13 +16,25 @@ import type { Voice } from './voices.js';
  * one voice and one clip, so captions run on across the cuts.
  */
 
-/** One scene, checked: its part of the script, who says it (picture and face rig), and with which voice. */
+/** One scene, checked: its part of the script, who says it (picture and face rig), with which voice, and what is shown instead. */
 export interface SceneInputs {
   script: string;
   creatorImage: string;
   rig: FaceRig | null;
   voice: Voice;
   speaker: Speaker | null;
+  /** Shown in turn, sharing the scene's span, while its voice goes on; none: the creator talks. */
+  shots: Shot[];
+}
+
+/**
+ * A cut-in: the user's image or video scaled to cover the frame (a video muted and looped if short), or
+ * the product photo whole, over a blurred fill of itself. Images push in slowly.
+ */
+export interface Shot {
+  path: string;
+  kind: 'image' | 'video';
+  fit: 'cover' | 'contain';
 }
 
 /** The pause between one scene's last word and the next scene's first; the picture cuts in its middle. */
@@ -92,18 +105,19 @@ export function sceneCuts(starts: number[], voiceOffsetSeconds: number, fps: num
 
 /**
  * One creator clip for the whole ad: each scene's creator framed and animated by `runner` for its span
- * (its own voice on its own clock), the spans cut to length and joined in one filter graph, so the
- * scenes cost no extra encode.
+ * (its own voice on its own clock), or its shots, the spans cut to length and joined in one filter graph,
+ * so the scenes cost no extra encode.
  */
 export async function scenesClip(options: ScenesClipOptions): Promise<CreatorClip> {
   const { scenes, voice, fps } = options;
   const cuts = sceneCuts(voice.parts.map((p) => p.start), options.voiceOffsetSeconds, fps);
   const totalFrames = Math.round(options.durationSeconds * fps);
-  const clips = await Promise.all(
+  const spans = await Promise.all(
     scenes.map(async (scene, i) => {
       const part = voice.parts[i] as SpokenScenes['parts'][number];
       const from = cuts[i] ?? 0;
       const frames = (cuts[i + 1] ?? totalFrames) - from;
+      if (scene.shots.length > 0) return shareFrames(frames, scene.shots.length).map((n, k) => ({ clip: shotClip(scene.shots[k] as Shot, n, options.size, fps), frames: n }));
       const workDir = await sceneDir(options.workDir, i);
       const plate = await framePlate(scene.creatorImage, options.size, options.tools, workDir, options.signal, scene.rig);
       const clip = await options.runner.prepare({
@@ -119,9 +133,10 @@ export async function scenesClip(options: ScenesClipOptions): Promise<CreatorCli
         tools: options.tools,
         signal: options.signal,
       });
-      return { clip, frames };
+      return [{ clip, frames }];
     }),
   );
+  const clips = spans.flat();
   const inputs: string[][] = [];
   const steps: string[] = [];
   clips.forEach(({ clip, frames }, i) => {
@@ -130,6 +145,54 @@ export async function scenesClip(options: ScenesClipOptions): Promise<CreatorCli
   });
   steps.push(`${clips.map((_, i) => `[scene${i}]`).join('')}concat=n=${clips.length}:v=1:a=0`);
   return { inputs, filter: steps.join(';\n') };
+}
+
+/** Whether a file is a still image or a video (by content); null when it is neither, or unreadable. */
+export async function shotKind(path: string, tools: FfmpegTools): Promise<Shot['kind'] | null> {
+  const result = await probe(tools.ffprobe.path, path);
+  if (!result) return null;
+  if (isStillImage(result)) return 'image';
+  const video = firstStream(result, 'video');
+  return video?.width && video.height ? 'video' : null;
+}
+
+/** `frames` split into `parts` near-equal whole numbers. */
+function shareFrames(frames: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, k) => Math.round(((k + 1) * frames) / parts) - Math.round((k * frames) / parts));
+}
+
+/** How far an image pushes in over its shot. */
+const PUSH_IN = 0.08;
+
+/**
+ * A shot as a creator clip of `frames` frames. An image is composed once at twice the frame's size (so
+ * the push-in moves by fractions of a pixel instead of jittering), looped, and zoomed in frame by frame.
+ */
+export function shotClip(shot: Shot, frames: number, size: FrameSize, fps: number): CreatorClip {
+  const { width: w, height: h } = size;
+  const cover = (width: number, height: number) => `scale=${width}:${height}:force_original_aspect_ratio=increase:flags=lanczos,crop=${width}:${height}`;
+  if (shot.kind === 'video') {
+    return { inputs: [['-stream_loop', '-1', '-i', shot.path]], filter: `[0:v]fps=${fps},${cover(w, h)},setsar=1,format=yuv420p,setpts=PTS-STARTPTS` };
+  }
+  const [w2, h2] = [w * 2, h * 2];
+  const even = (n: number) => Math.floor(n / 2) * 2;
+  const composed =
+    shot.fit === 'cover'
+      ? [`[0:v]format=rgb24,${cover(w2, h2)}[composed]`]
+      : [
+          '[0:v]format=rgb24,split=2[bgsrc][fgsrc]',
+          `[bgsrc]${cover(w2, h2)},boxblur=luma_radius=60:luma_power=2,eq=brightness=-0.12:saturation=0.8[bg]`,
+          `[fgsrc]scale=${even(w2 * 0.84)}:${even(h2 * 0.84)}:force_original_aspect_ratio=decrease:flags=lanczos[fg]`,
+          '[bg][fg]overlay=x=(W-w)/2:y=(H-h)/2[composed]',
+        ];
+  const zoom = `1+${PUSH_IN}*on/${Math.max(1, frames)}`;
+  return {
+    inputs: [['-i', shot.path]],
+    filter: [
+      ...composed,
+      `[composed]format=yuv420p,loop=loop=-1:size=1:start=0,setpts=N/${fps}/TB,zoompan=z='${zoom}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${w}x${h}:fps=${fps},setsar=1`,
+    ].join(';\n'),
+  };
 }
 
 /**
