@@ -449,7 +449,7 @@ function canonicalJson(value: unknown): string {
 export function jobKey(request: GenerateRequest, provider: string | null, name: string, cwd: string): string {
   const portable = (p: string | null) => (p && !isUrl(p) && isAbsolute(p) ? relative(cwd, p).split(sep).join('/') : p);
   const paths = Object.fromEntries(MEDIA_FIELDS.map((field) => [field, portable(request[field])]));
-  const scenes = request.scenes?.map((scene) => ({ ...scene, image: portable(scene.image) }));
+  const scenes = request.scenes?.map((scene) => ({ ...scene, image: portable(scene.image), broll: scene.broll.map(portable) }));
   const basis = { v: 1, provider, name, request: { ...request, ...paths, ...(scenes ? { scenes } : {}) } };
   const hash = createHash('sha1').update(KEY_NAMESPACE).update(canonicalJson(basis), 'utf8').digest();
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
