@@ -75,6 +75,18 @@ describe('a row that points at a spec file', () => {
     expect(jobs[1]?.request.scenes).toBeUndefined();
   });
 
+  it('keys a row with a spec by its content: the same folder moved elsewhere gives the same keys, another shot another key', async () => {
+    const spec = 'scenes:\n  - creator: mia\n    script: Hi.\n  - creator: leo\n    script: There.\n    broll: shot.png\n    image: leo.png\n';
+    await write('here/ad.yaml', spec);
+    await write('there/ad.yaml', spec);
+    await write('other/ad.yaml', spec.replace('shot.png', 'other.png'));
+    const rows = 'name,spec\nad,ad.yaml\n';
+    const [here, there, other] = await Promise.all(['here', 'there', 'other'].map((folder) => load(`${folder}/rows.csv`, rows)));
+    expect(here.jobs[0]?.request.scenes?.[1]?.broll).toEqual([join(dir.path, 'here', 'shot.png')]);
+    expect(there.jobs[0]?.key).toBe(here.jobs[0]?.key);
+    expect(other.jobs[0]?.key).not.toBe(here.jobs[0]?.key);
+  });
+
   it("says which row's spec is wrong, and where in it", async () => {
     await write('rows/specs/bad.yaml', 'script: Hello.\naspect: "4:3"\n');
     await write('rows/specs/typo.yaml', 'script: Hello.\nvoise: x\n');
