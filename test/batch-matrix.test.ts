@@ -76,12 +76,14 @@ describe('a row that points at a spec file', () => {
   });
 
   it('keys a row with a spec by its content: the same folder moved elsewhere gives the same keys, another shot another key', async () => {
-    const spec = 'scenes:\n  - creator: mia\n    script: Hi.\n  - creator: leo\n    script: There.\n    broll: shot.png\n    image: leo.png\n';
+    const spec = 'scenes:\n  - creator: mia\n    script: Hi.\n  - image: leo.png\n    script: There.\n    broll: shot.png\n';
     await write('here/ad.yaml', spec);
     await write('there/ad.yaml', spec);
     await write('other/ad.yaml', spec.replace('shot.png', 'other.png'));
     const rows = 'name,spec\nad,ad.yaml\n';
-    const [here, there, other] = await Promise.all(['here', 'there', 'other'].map((folder) => load(`${folder}/rows.csv`, rows)));
+    const here = await load('here/rows.csv', rows);
+    const there = await load('there/rows.csv', rows);
+    const other = await load('other/rows.csv', rows);
     expect(here.jobs[0]?.request.scenes?.[1]?.broll).toEqual([join(dir.path, 'here', 'shot.png')]);
     expect(there.jobs[0]?.key).toBe(here.jobs[0]?.key);
     expect(other.jobs[0]?.key).not.toBe(here.jobs[0]?.key);

@@ -90,6 +90,7 @@ describe('reading a spec file', () => {
     ['bad.yaml', 'scenes:\n  - script: Hi.\n  - script: There.\n    creator: [mia]\n', /^bad\.yaml: scenes\[1\]\.creator: must be text$/],
     ['bad.yaml', 'scenes:\n  - creator: mia\n', /^bad\.yaml: scenes\[0\]\.script: is required$/],
     ['bad.yaml', 'scenes: []\n', /^bad\.yaml: scenes: must hold at least one scene$/],
+    ['bad.yaml', 'scenes:\n  - script: Hi.\n    creator: mia\n    image: me.png\n', /^bad\.yaml: scenes\[0\]\.image: give either creator or image, not both$/],
     ['bad.yaml', 'scenes:\n  - script: Hi.\n    product: yes please\n', /^bad\.yaml: scenes\[0\]\.product: must be true or false$/],
     ['bad.yaml', 'scenes:\n  - script: Hi.\n    broll: []\n', /^bad\.yaml: scenes\[0\]\.broll: must name at least one file$/],
     ['bad.yaml', 'script: Hi.\nscenes:\n  - script: There.\n', /^bad\.yaml: script: give the script either here or in scenes, not both$/],

@@ -44,7 +44,7 @@ const SceneSchema = z.strictObject({
   voice: text.min(1, 'must not be empty').optional(),
   broll: z.union([path, z.array(path).min(1, 'must name at least one file')], { error: 'must be a file, or a list of files' }).optional(),
   product: z.boolean({ error: 'must be true or false' }).optional(),
-});
+}).refine((scene) => !(scene.creator && scene.image), { path: ['image'], message: 'give either creator or image, not both' });
 
 const SpecSchema = z
   .strictObject({
