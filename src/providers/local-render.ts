@@ -77,7 +77,7 @@ async function checkedSceneInputs(ctx: Context, request: GenerateRequest, scenes
   const checked: Awaited<ReturnType<typeof checkedInputs>>[] = [];
   for (const [i, scene] of scenes.entries()) {
     try {
-      checked.push(await checkedInputs(ctx, { ...ad, ...scene }));
+      checked.push(await checkedInputs(ctx, { ...ad, script: scene.script, creator: scene.creator, image: scene.image, voice: scene.voice }));
     } catch (error) {
       if (error instanceof InputError) throw new InputError({ ...error.issue, scene: i });
       if (error instanceof UsageError) throw new InputError({ field: 'creator', message: error.message, hint: error.hint, scene: i });
