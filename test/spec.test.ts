@@ -1,10 +1,14 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
-import { parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField } from '../src/core/request.js';
+import { createContext } from '../src/core/context.js';
+import { checkRequest, parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField } from '../src/core/request.js';
 import { readSpec, withSpec } from '../src/core/spec.js';
+import { checkedInputs } from '../src/providers/local-render.js';
+import { firstStream, probe, type ProbeResult } from '../src/render/ffmpeg/probe.js';
 import { relabel, sceneCuts, SCENE_GAP } from '../src/render/scenes.js';
 import { ffmpegStderr, makeTone, rgbFrame, tempDir, tools, ugc } from './support.js';
 
@@ -155,6 +159,21 @@ describe('scenes', () => {
     expect(relabel('[0:v]format=yuv420p[plate];[1:v]null[mouth];[plate][mouth]overlay', 3, 's1')).toBe('[3:v]format=yuv420p[s1plate];[4:v]null[s1mouth];[s1plate][s1mouth]overlay');
   });
 
+  it("are each said by their creator's voice in their picture, or by the voice a scene names", async () => {
+    await mkdir(join(dir.path, 'config'), { recursive: true });
+    const stream = () => new PassThrough();
+    const ctx = createContext({ stdout: stream(), stderr: stream(), stdin: stream(), env, cwd: dir.path }, { json: false, quiet: true, input: false, color: false, debug: false });
+    const spec = readSpec(await specFile('voices.yaml', 'scenes:\n  - creator: mia\n    script: Hello there.\n  - creator: leo\n    script: Hi again.\n  - creator: leo\n    voice: en-gb-female\n    script: And bye.\n'), 'voices.yaml');
+    const request = checkRequest(withSpec(spec, {}, dir.path).raw, { cwd: dir.path, rules: { required: ['script'], scenes: true } });
+    const inputs = await checkedInputs(ctx, request);
+    expect(inputs.scenes?.map((s) => [s.script, s.voice.id, basename(s.creatorImage)])).toEqual([
+      ['Hello there.', 'en-us-female', expect.stringMatching(/mia/)],
+      ['Hi again.', 'en-us-male', expect.stringMatching(/leo/)],
+      ['And bye.', 'en-gb-female', expect.stringMatching(/leo/)],
+    ]);
+    expect(inputs.script).toBe('Hello there. Hi again. And bye.');
+  });
+
   it('render two creators in one ad: the picture changes from the first to the second in the pause between their lines, captions run on', async () => {
     await specFile('two.yaml', TESTIMONIAL_YAML.replace('music: bed.wav\n', ''));
     // The spec asks for 1:1; the flag given beside it wins.
@@ -164,6 +183,9 @@ describe('scenes', () => {
     const job = JSON.parse(result.stdout) as Job;
     expect((job.request.scenes as { creator: string }[]).map((s) => s.creator)).toEqual(['mia', 'leo']);
     const video = join(dir.path, 'two.mp4');
+    // 9:16 at 720p: the flags, not the spec's 1:1.
+    const stream = firstStream((await probe((await tools()).ffprobe.path, video)) as ProbeResult, 'video');
+    expect([stream?.width, stream?.height]).toEqual([720, 1280]);
 
     // Word timings, from the sidecar: every word of both scenes, in order.
     const vtt = await readFile(join(dir.path, 'two.vtt'), 'utf8');
