@@ -117,7 +117,12 @@ export async function scenesClip(options: ScenesClipOptions): Promise<CreatorCli
       const part = voice.parts[i] as SpokenScenes['parts'][number];
       const from = cuts[i] ?? 0;
       const frames = (cuts[i + 1] ?? totalFrames) - from;
-      if (scene.shots.length > 0) return shareFrames(frames, scene.shots.length).map((n, k) => ({ clip: shotClip(scene.shots[k] as Shot, n, options.size, fps), frames: n }));
+      if (scene.shots.length > 0) {
+        // More shots than frames (a very short scene): a shot left without a frame is skipped.
+        return shareFrames(frames, scene.shots.length)
+          .map((n, k) => ({ clip: shotClip(scene.shots[k] as Shot, n, options.size, fps), frames: n }))
+          .filter((shot) => shot.frames > 0);
+      }
       const workDir = await sceneDir(options.workDir, i);
       const plate = await framePlate(scene.creatorImage, options.size, options.tools, workDir, options.signal, scene.rig);
       const clip = await options.runner.prepare({
