@@ -65,6 +65,9 @@ describe('reading a spec file', () => {
       const path = await specFile(`one-${spec.flag}.json`, JSON.stringify({ [spec.flag]: sample(spec) }));
       const read = readSpec(path, 'one.json');
       expect(Object.keys(read.raw), spec.flag).toEqual([field]);
+      const { request, issues } = parseRequest({ script: 'Hi.', ...withSpec(read, {}, dir.path).raw }, { cwd: dir.path });
+      expect(issues, spec.flag).toEqual([]);
+      expect(request[field], spec.flag).toEqual(spec.kind.type === 'params' ? { seed: '7' } : spec.kind.type === 'media' ? join(dir.path, 'ads', 'bed.wav') : sample(spec));
     }
   });
 
