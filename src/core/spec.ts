@@ -23,8 +23,11 @@ const FIELD_OF_NAME = new Map<string, SpecField>([
   ['scriptFile', 'scriptFile'],
 ]);
 
-/** Fields that hold paths: media (one, or a list for a repeatable one) and the script file. */
-const isPathField = (field: SpecField): boolean => field === 'scriptFile' || REQUEST_FIELDS[field].kind.type === 'media';
+/** The request table's kinds whose values are paths: media, a list of shots, a file `ugc` reads itself. */
+const PATH_KINDS: ReadonlySet<string> = new Set(['media', 'shots', 'file']);
+
+/** Fields that hold paths (one, or a list for a repeatable one), and the script file. */
+const isPathField = (field: SpecField): boolean => field === 'scriptFile' || PATH_KINDS.has(REQUEST_FIELDS[field].kind.type);
 
 /** A path (or each of a list) made absolute against `dir`; URLs and anything else pass. */
 function resolvePaths(value: unknown, dir: string): unknown {
