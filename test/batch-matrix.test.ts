@@ -77,6 +77,7 @@ describe('a row that points at a spec file', () => {
 
   it('keys a row with a spec by its content: the same folder moved elsewhere gives the same keys, another shot another key', async () => {
     const spec = 'scenes:\n  - creator: mia\n    script: Hi.\n  - image: leo.png\n    script: There.\n    broll: shot.png\n';
+    for (const file of ['here/shot.png', 'here/leo.png', 'there/shot.png', 'there/leo.png', 'other/other.png', 'other/leo.png']) await write(file, 'png');
     await write('here/ad.yaml', spec);
     await write('there/ad.yaml', spec);
     await write('other/ad.yaml', spec.replace('shot.png', 'other.png'));

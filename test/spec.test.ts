@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
 import { createContext } from '../src/core/context.js';
-import { checkRequest, parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField } from '../src/core/request.js';
+import { checkRequest, describeIssue, parseRequest, REQUEST_FIELDS, type FieldSpec, type RequestField, type Scene } from '../src/core/request.js';
 import { readSpec, withSpec } from '../src/core/spec.js';
 import { checkedInputs } from '../src/providers/local-render.js';
 import { firstStream, probe, type ProbeResult } from '../src/render/ffmpeg/probe.js';
@@ -47,7 +47,7 @@ describe('reading a spec file', () => {
       await specFile('ad.json', JSON.stringify({ aspect: '1:1', productName: 'Glow Serum', music: 'bed.wav', scenes: [{ creator: 'mia', script: 'I tried Glow Serum for a week.' }, { creator: 'leo', script: 'My skin has never looked better.' }] })),
       'ad.json',
     );
-    expect(json.raw).toEqual(yaml.raw);
+    expect(json).toEqual({ ...yaml, label: 'ad.json' });
     const { raw } = withSpec(yaml, {}, dir.path);
     const { request, issues } = parseRequest(raw, { cwd: dir.path, rules: { required: ['script'], scenes: true } });
     expect(issues).toEqual([]);
@@ -89,7 +89,26 @@ describe('reading a spec file', () => {
     expect(raw.scenes).toBeUndefined();
     expect(raw).toMatchObject({ script: 'First part. Second part.', creator: 'leo' });
     const mixed = withSpec(spec, { creator: 'mia' }, dir.path).raw;
-    expect(mixed.scenes?.map((s) => s.creator)).toEqual(['mia', 'leo']);
+    expect((mixed.scenes as Scene[]).map((s) => s.creator)).toEqual(['mia', 'leo']);
+  });
+
+  it('checks scenes however they arrive (a job record, a queue payload): each value by its kind, each problem naming its scene', () => {
+    const { request, issues } = parseRequest(
+      { script: 'ignored', scenes: [{ script: 'One.', creator: 'mia', broll: 'ads/bed.wav' }, 'two', { script: ' ', image: 'nowhere.png', product: 'maybe', voice: ['x'] }] },
+      { cwd: dir.path, rules: { required: ['script'], scenes: true } },
+    );
+    expect(issues.map((i) => describeIssue(i, 'column'))).toEqual([
+      'scene 1 must be an object with a script',
+      'scenes[2].script: is empty',
+      `scenes[2].image: no such file ${join(dir.path, 'nowhere.png')}`,
+      'scenes[2].voice: must be text',
+      'scenes[2].product: must be true or false (got "maybe")',
+    ]);
+    expect(request.scenes?.[0]).toEqual({ script: 'One.', creator: 'mia', image: null, voice: null, broll: [join(dir.path, 'ads', 'bed.wav')], product: false });
+    // The script is the scenes' own, whatever else a record says.
+    const valid = parseRequest({ script: 'Something else.', scenes: [{ script: 'One.' }, { script: 'Two.', creator: 'leo' }] }, { cwd: dir.path, rules: { required: ['script'], scenes: true } });
+    expect(valid.issues).toEqual([]);
+    expect(valid.request.script).toBe('One. Two.');
   });
 
   it.each([

@@ -173,9 +173,9 @@ export class InputError extends UsageError {
 
 /**
  * A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the
- * script file); `scenes` as a spec file gave them, already checked (core/spec.ts).
+ * script file); `scenes` as a spec file gives them (core/spec.ts), or as a job record or queue holds them.
  */
-export type RawRequest = Partial<Record<RequestField | 'scriptFile', unknown>> & { scenes?: Scene[] };
+export type RawRequest = Partial<Record<RequestField | 'scriptFile' | 'scenes', unknown>>;
 
 type Read<T> = { value: T } | { issue: Omit<InputIssue, 'field'> };
 
@@ -289,6 +289,39 @@ function readParams(raw: unknown): Read<Record<string, string>> {
   return { value: params };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Scenes read like the fields they hold (text, media paths resolved against `cwd` and checked to be
+ * readable files), each problem naming its scene: whoever wrote them (a spec file, a job record, a queue).
+ */
+function readScenes(raw: unknown, cwd: string): { value: Scene[] | null; issues: InputIssue[] } {
+  if (blank(raw)) return { value: null, issues: [] };
+  if (!Array.isArray(raw) || raw.length === 0) return { value: null, issues: [{ field: 'scenes', message: '{} must be a list of one scene or more' }] };
+  const issues: InputIssue[] = [];
+  const scenes = raw.map((item: unknown, scene): Scene => {
+    const at = <T>(field: InputField, read: Read<T>, fallback: T): T => {
+      if (!('issue' in read)) return read.value;
+      issues.push({ field, scene, ...read.issue });
+      return fallback;
+    };
+    const fields = isRecord(item) ? item : {};
+    if (!isRecord(item)) issues.push({ field: 'scenes', message: `{}: scene ${scene} must be an object with a script` });
+    const script = at('script', readText(fields.script), null);
+    if (isRecord(item) && !script) issues.push({ field: 'script', scene, message: 'is empty' });
+    const broll = Array.isArray(fields.broll) ? fields.broll : blank(fields.broll) ? [] : [fields.broll];
+    return {
+      script: script ?? '',
+      creator: at('creator', readText(fields.creator), null),
+      image: at('image', readMedia(fields.image, cwd), null),
+      voice: at('voice', readText(fields.voice), null),
+      broll: broll.map((path: unknown) => at('broll', readMedia(path, cwd), null)).filter((path): path is string => path !== null),
+      product: at('product', readSwitch(fields.product), false),
+    };
+  });
+  return { value: scenes, issues };
+}
+
 function readScript(raw: RawRequest, cwd: string): { value: string; issues: InputIssue[] } {
   const fromFlag = readText(raw.script);
   if ('issue' in fromFlag) return { value: '', issues: [{ field: 'script', ...fromFlag.issue }] };
@@ -378,8 +411,10 @@ export interface ParseOptions {
  * is only meaningful when `issues` is empty.
  */
 export function parseRequest(raw: RawRequest, options: ParseOptions): { request: GenerateRequest; issues: InputIssue[] } {
-  const script = readScript(raw, options.cwd);
-  const issues: InputIssue[] = [...script.issues];
+  const scenes = readScenes(raw.scenes, options.cwd);
+  // An ad in scenes says their scripts, one after the other.
+  const script = scenes.value ? { value: scenes.value.map((s) => s.script).join(' '), issues: [] } : readScript(raw, options.cwd);
+  const issues: InputIssue[] = [...scenes.issues, ...script.issues];
   if (script.value.length > MAX_SCRIPT_CHARS) {
     issues.push({ field: 'script', message: `the script is ${script.value.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, hint: 'Shorten it, or split it into several ads with `ugc batch`.' });
   }
@@ -401,7 +436,7 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
     } else request[field] = read.value;
   }
   const parsed = request as GenerateRequest;
-  if (raw.scenes?.length) parsed.scenes = raw.scenes;
+  if (scenes.value) parsed.scenes = scenes.value;
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.excludes && given(parsed, field) && given(parsed, spec.excludes as RequestField)) {
       issues.push({ field, message: `pass either {${field}} or {${spec.excludes}}, not both` });

@@ -71,8 +71,10 @@ const SpecSchema = z
 export interface AdSpec {
   /** The file as the user named it, for messages (`ad.yaml: scenes[1].creator: …`). */
   label: string;
-  /** Its fields by request field (paths made absolute), and its scenes. */
+  /** Its fields by request field (paths made absolute). */
   raw: RawRequest;
+  /** Its scenes as written (paths made absolute); null when it has none. */
+  scenes: Scene[] | null;
 }
 
 /**
@@ -101,17 +103,15 @@ export function readSpec(path: string, label: string): AdSpec {
     const field = FIELD_OF_NAME.get(name);
     if (field) raw[field] = isPathField(field) ? resolvePaths(value, dir) : value;
   }
-  if (parsed.data.scenes) {
-    raw.scenes = parsed.data.scenes.map((s) => ({
-      script: s.script,
-      creator: s.creator ?? null,
-      image: s.image ? at(s.image) : null,
-      voice: s.voice ?? null,
-      broll: (typeof s.broll === 'string' ? [s.broll] : (s.broll ?? [])).map(at),
-      product: s.product ?? false,
-    }));
-  }
-  return { label, raw };
+  const scenes = parsed.data.scenes?.map((s) => ({
+    script: s.script,
+    creator: s.creator ?? null,
+    image: s.image ? at(s.image) : null,
+    voice: s.voice ?? null,
+    broll: (typeof s.broll === 'string' ? [s.broll] : (s.broll ?? [])).map(at),
+    product: s.product ?? false,
+  }));
+  return { label, raw, scenes: scenes ?? null };
 }
 
 function parseSource(source: string, ext: string, label: string): unknown {
@@ -158,13 +158,9 @@ export function withSpec(spec: AdSpec, given: RawRequest, cwd: string): { raw: R
     raw[name] = isPathField(name) ? resolvePaths(value, cwd) : value;
     fromSpec.delete(name);
   }
-  if (isGiven(given.script) || isGiven(given.scriptFile)) {
-    delete raw.scenes;
-    fromSpec.delete('scenes');
-    if (isGiven(given.script)) delete raw.scriptFile;
-    else delete raw.script;
-  }
-  if (raw.scenes) settleScenes(raw, raw.scenes, fromSpec);
+  const scripted = isGiven(given.script) || isGiven(given.scriptFile);
+  if (scripted) delete raw[isGiven(given.script) ? 'scriptFile' : 'script'];
+  else if (spec.scenes) settleScenes(raw, spec.scenes, fromSpec);
   return { raw, fromSpec };
 }
 
@@ -187,13 +183,13 @@ function settleScenes(raw: RawRequest, scenes: Scene[], fromSpec: Set<InputField
   const oneCast = settled.every((s) => s.creator === first.creator && s.image === first.image && s.voice === first.voice && s.broll.length === 0 && !s.product);
   if (!oneCast) {
     raw.scenes = settled;
+    fromSpec.add('scenes');
     return;
   }
   for (const field of ['creator', 'image', 'voice'] as const) {
     if (first[field] !== ad[field]) fromSpec.add(field);
     raw[field] = first[field];
   }
-  delete raw.scenes;
 }
 
 /**
