@@ -27,7 +27,7 @@ const FIELD_OF_NAME = new Map<string, SpecField>([
 const PATH_KINDS: ReadonlySet<string> = new Set(['media', 'shots', 'file']);
 
 /** Fields that hold paths (one, or a list for a repeatable one), and the script file. */
-const isPathField = (field: SpecField): boolean => field === 'scriptFile' || PATH_KINDS.has(REQUEST_FIELDS[field].kind.type);
+export const isPathField = (field: SpecField): boolean => field === 'scriptFile' || PATH_KINDS.has(REQUEST_FIELDS[field].kind.type);
 
 /** A path (or each of a list) made absolute against `dir`; URLs and anything else pass. */
 function resolvePaths(value: unknown, dir: string): unknown {
