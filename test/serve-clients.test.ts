@@ -104,6 +104,31 @@ describe('ugc serve: webhooks, checked by the document’s own Express receiver'
     delete process.env.WEBHOOK_SECRET;
   });
 
+  it('a render that fails ends FAILED with why, and its webhook says so', async () => {
+    const base = join(root.path, 'failing');
+    // A configured model runner whose command fails: the render fails after the job was accepted.
+    const added = await ugc(['models', 'add', 'broken', '--exec', 'false {image} {audio} {out}'], { cwd: root.path, env: { UGC_CONFIG_DIR: join(base, 'config') } });
+    expect(added.code, added.stderr).toBe(0);
+    const server = await startTestServe(base, { model: 'broken', allowPrivateWebhooks: true, webhookRetry: { attempts: 1, backoffMs: 10 } });
+    closers.push(() => server.close());
+    const key = await addKey(server.dataDir, 'a');
+    const events: Record<string, unknown>[] = [];
+    const receiver = await listen(createServer((req, res) => {
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('end', () => (events.push(JSON.parse(Buffer.concat(body).toString()) as Record<string, unknown>), res.end()));
+    }));
+    const id = await createJob(server, key, `${receiver}/hook`);
+    const job = await recordOf(server, id, (j) => (j.webhook as WebhookRecord | undefined)?.state === 'delivered');
+    expect(job.status).toBe('failed');
+    const status = (await (await fetch(`${server.url}/api/status/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string; errorMessage: string; outputVideo: null };
+    expect(status).toMatchObject({ status: 'FAILED', outputVideo: null });
+    expect(status.errorMessage).toMatch(/broken/);
+    expect(events).toEqual([expect.objectContaining({ jobId: id, status: 'FAILED', errorMessage: status.errorMessage })]);
+    // The key is free again, and its uploads are gone.
+    expect(await readdir(join(server.dataDir, 'uploads'))).toEqual([]);
+  });
+
   it('never calls a private address without --allow-private-webhooks, even through a name that resolves to one', async () => {
     const dir = join(root.path, 'ssrf');
     const store = new JobStore(dir);

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mouthFromLoudness } from '../src/render/align/unscripted.js';
+import { newJob } from '../src/core/job.js';
 import { parseRange } from '../src/serve/files.js';
+import { statusObject } from '../src/serve/shapes.js';
 import { isPrivateAddress, webhookUrlProblem } from '../src/serve/webhooks.js';
 import { addKey, multipart, rawRequest, startTestServe, wav, writeMedia, type Part, type TestServe } from './serve-kit.js';
 import { tempDir, ugc } from './support.js';
@@ -278,6 +280,13 @@ describe('ugc serve: webhook targets', () => {
     expect(webhookUrlProblem('http://127.0.0.1:9/x', true)).toBeNull();
     expect(webhookUrlProblem('http://hooks.example.com/x', true)).toMatch(/https/);
     expect(webhookUrlProblem('https://user:pw@hooks.example.com/x', false)).toMatch(/credentials/);
+  });
+});
+
+describe('ugc serve: shapes', () => {
+  it('says why a job failed without the server’s own paths', () => {
+    const job = { ...newJob({ id: 'cabc', provider: 'local', request: {} }), status: 'failed' as const, error: { code: 'render_failed', message: 'ffmpeg could not decode /srv/ugc/uploads/cabc/audio.wav: bad data' }, serve: { keyId: 'k', origin: 'http://x', webhookUrl: null, retries: 0, uploadDir: '/srv/ugc/uploads/cabc' } };
+    expect(statusObject(job)).toMatchObject({ status: 'FAILED', errorMessage: 'ffmpeg could not decode uploads/cabc/audio.wav: bad data', outputVideo: null });
   });
 });
 
