@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { ExitCode, UsageError } from '../core/errors.js';
@@ -7,7 +6,7 @@ import { checkOutputWritable } from '../core/output-path.js';
 import { output } from '../core/present.js';
 import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
-import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
+import { MANIFEST_FILE, Manifest } from '../batch/manifest.js';
 import { concurrencyFor, estimateJobs, planBatch, slotsOf } from '../batch/plan.js';
 import { runPool } from '../batch/pool.js';
 import { summarise, writeJunitReport } from '../batch/report.js';
@@ -27,12 +26,8 @@ const flags = {
 
 /** Keys of jobs an earlier run completed (read only: a dry run writes nothing). */
 async function completedKeys(outDir: string): Promise<Set<string>> {
-  try {
-    const file = ManifestFileSchema.parse(JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8')));
-    return new Set(Object.values(file.entries).filter((e) => e.state === 'completed').map((e) => e.key));
-  } catch {
-    return new Set();
-  }
+  const file = await Manifest.load(outDir);
+  return new Set(Object.values(file?.entries ?? {}).filter((e) => e.state === 'completed').map((e) => e.key));
 }
 
 export default defineCommand({
