@@ -83,6 +83,8 @@ export class Manifest {
   private tail = 0;
   /** False when the journal is missing or continues another snapshot (a compaction cut short): a change compacts first. */
   private journalCurrent = false;
+  /** The journal file read last (a compaction elsewhere replaces it with a new one). */
+  private journalIno = -1;
 
   private constructor(readonly outDir: string) {
     this.path = join(outDir, MANIFEST_FILE);
@@ -238,6 +240,7 @@ export class Manifest {
   private async reload(): Promise<boolean> {
     for (;;) {
       const snapshot = await this.readSnapshot();
+      this.journalIno = (await stat(this.journalPath).catch(() => null))?.ino ?? -1;
       const journal = await readFile(this.journalPath).catch((error: unknown) => {
         if (isMissing(error)) return null;
         throw error;
@@ -262,6 +265,9 @@ export class Manifest {
       await this.reload();
       return;
     }
+    // Nothing appended and the same file: one stat says so (the common case between a row's reads and writes).
+    const seen = await stat(this.journalPath).catch(() => null);
+    if (seen && seen.ino === this.journalIno && seen.size === this.offset + this.tail) return;
     let handle;
     try {
       handle = await open(this.journalPath, 'r');
@@ -271,7 +277,8 @@ export class Manifest {
       return;
     }
     try {
-      const { size } = await handle.stat();
+      const { size, ino } = await handle.stat();
+      this.journalIno = ino;
       const head = Buffer.alloc(Math.min(size, 128));
       await handle.read(head, 0, head.length, 0);
       if (generationOf(head) !== this.generation || size < this.offset + this.tail) {
@@ -313,6 +320,7 @@ export class Manifest {
     await writeFileAtomic(this.path, `${JSON.stringify(this.file)}\n`);
     const header = `${JSON.stringify({ generation })}\n`;
     await writeFileAtomic(this.journalPath, header);
+    this.journalIno = (await stat(this.journalPath)).ino;
     this.generation = generation;
     this.offset = Buffer.byteLength(header);
     this.tail = 0;

@@ -1,7 +1,13 @@
+import { statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+
+// A missing file or directory is common (no custom creators, no added voices) and is checked for each row of a
+// batch: a stat that does not throw is far cheaper than the ENOENT error a read would build and throw.
+const missing = (path: string) => statSync(path, { throwIfNoEntry: false }) === undefined;
 
 /** A JSON file's content, or null when there is no such file (other errors are thrown). */
 export async function readJsonFile<T>(path: string): Promise<T | null> {
+  if (missing(path)) return null;
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (error) {
@@ -12,6 +18,7 @@ export async function readJsonFile<T>(path: string): Promise<T | null> {
 
 /** The ids of the `<id>.json` records in `dir` (temp and lock files, which start with a dot or end otherwise, excluded). */
 export async function listJsonIds(dir: string): Promise<string[]> {
+  if (missing(dir)) return [];
   try {
     return (await readdir(dir)).filter((name) => name.endsWith('.json') && !name.startsWith('.')).map((name) => name.slice(0, -'.json'.length));
   } catch (error) {
