@@ -8,6 +8,7 @@ import { currentProvider, requirePart } from '../providers/registry.js';
 import { defineCommand, negatable, text } from './define.js';
 import { withInterrupt } from './interrupt.js';
 import { requestFlags, requestFromFlags } from './request-flags.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
 export default defineCommand({
   flags: {
@@ -23,6 +24,7 @@ export default defineCommand({
     'ugc generate --script "…" --creator mia --no-wait --json',
   ],
   async run(ctx, input) {
+    await sweepOrphanWorkDirs();
     const provider = await currentProvider(ctx);
     const request = requestFromFlags(ctx, input, provider, 'generate');
     const jobs = requirePart(provider, 'jobs', 'generate');
