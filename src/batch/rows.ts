@@ -313,6 +313,12 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
   const names = new Map<string, number>();
   const keys = new Map<string, number>();
   for (const c of candidates) {
+    const problem = failed.has(c.raw) ? null : nameProblem(c.name);
+    if (problem) {
+      errors.push(errorAt(c.raw, 'name', problem));
+      failed.add(c.raw);
+      continue;
+    }
     const at = names.get(c.name.toLowerCase());
     if (at !== undefined) {
       errors.push(errorAt(c.raw, 'name', `the output name "${c.name}" is already used by row ${at}`));
@@ -355,9 +361,9 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
 function checkName(name: string | null, add: (field: string, message: string) => void): string | null {
   if (name === null || name === '') return null;
   const base = name.replace(/\.mp4$/i, '');
-  const control = [...base].some((ch) => ch.charCodeAt(0) < 0x20);
-  if (!base || control || /[/\\]/.test(base) || base.startsWith('.') || base.length > 200) {
-    add('name', `"${name}" cannot be a file name (no slashes, no leading dot, at most 200 characters)`);
+  const problem = nameProblem(base);
+  if (problem) {
+    add('name', problem);
     return null;
   }
   return base;
@@ -383,6 +389,23 @@ interface Combination {
   combination: Record<string, string>;
   /** What the job's name says of it: `s2` for a text variant, the value (`9x16`) for another column. */
   parts: string[];
+}
+
+/**
+ * Longest output name, in bytes as the file system counts them (UTF-8): file names are limited to 255
+ * bytes, and `<name>.mp4` gets temp files beside it with a longer name (`.<name>.mp4.<pid>.<hex>.tmp`).
+ */
+export const MAX_NAME_BYTES = 200;
+
+/** Why `name` cannot be an output file name (the `.mp4` is added), or null when it can. */
+export function nameProblem(name: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (!name || /[\u0000-\u001f\u007f-\u009f/\\]/.test(name) || name.startsWith('.')) {
+    return `${JSON.stringify(name)} cannot be a file name (no slashes, control characters or leading dot)`;
+  }
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES) return `the name is ${bytes} bytes long; a file name takes at most ${MAX_NAME_BYTES} bytes (letters outside ASCII take 2 to 4 each)`;
+  return null;
 }
 
 /** The cartesian product over the matrix columns whose value holds `a|b`; the first column varies slowest. */
