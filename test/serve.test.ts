@@ -143,7 +143,8 @@ describe('ugc serve: a job from upload to video', () => {
       jobs: [{ id, status: 'COMPLETED', outputVideo: done.outputVideo, outputShareLink: done.outputShareLink, errorMessage: null, retries: 0, createdAt: done.createdAt, updatedAt: done.updatedAt, webhookUrl: null }],
       pagination: { limit: 20, nextCursor: null, hasNextPage: false },
     });
-    // The uploads are removed once the job ends; the video stays.
+    // The uploads are removed once the job ends (just after its record says so); the video stays.
+    for (let i = 0; i < 50 && (await readdir(join(server.dataDir, 'uploads'))).length > 0; i++) await sleep(100);
     expect(await readdir(join(server.dataDir, 'uploads'))).toEqual([]);
     expect((await readdir(join(server.dataDir, 'outputs'))).sort()).toEqual([`${id}.jpg`, `${id}.mp4`]);
   });
