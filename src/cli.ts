@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions, World } from './core/context.js';
 import { ExitCode, UsageError } from './core/errors.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { dismissEarlyProgress, showEarlyProgress } from './core/progress.js';
+import { isFancy, readSettings } from './core/settings.js';
 import { InvalidValue, kebab, type CommandSpec, type Flag } from './commands/define.js';
 
 export type { World } from './core/context.js';
@@ -22,7 +24,18 @@ function globalOptions(program: Command): Command {
     .option('--debug', 'log details (secrets redacted) and stack traces to stderr', false);
 }
 
-function buildProgram(world: World, setExitCode: (code: number) => void): Command {
+/** A long command's bar, shown on a terminal before its modules load, unless the command line turns it off. */
+function earlyProgress(world: World, argv: string[], title: string): void {
+  const args = argv.slice(2);
+  if (['--quiet', '-q', '--no-color', '--help', '-h'].some((flag) => args.includes(flag))) return;
+  try {
+    if (isFancy(world.stderr, readSettings(world.env, world.cwd), true)) showEarlyProgress(world.stderr, title);
+  } catch {
+    // A bad setting is reported by the command itself.
+  }
+}
+
+function buildProgram(world: World, argv: string[], setExitCode: (code: number) => void): Command {
   const program = new Command('ugc')
     .description('Render UGC-style video ads on this machine, or drive remote UGC video APIs, from one CLI.')
     .version(version, '-v, --version')
@@ -32,7 +45,7 @@ function buildProgram(world: World, setExitCode: (code: number) => void): Comman
     .exitOverride();
   globalOptions(program);
   const declared = new WeakSet<Command>();
-  addCommands(program, COMMANDS, (command, spec) => {
+  addCommands(program, COMMANDS, (title) => earlyProgress(world, argv, title), (command, spec) => {
     if (declared.has(command)) return;
     declared.add(command);
     declare(command, spec, world, setExitCode);
@@ -45,17 +58,18 @@ function buildProgram(world: World, setExitCode: (code: number) => void): Comman
  * it parses its own arguments (commander's preSubcommand hook), so only the command that runs is loaded.
  * A group (`creators`) declares all its subcommands when it is entered, so its help shows their arguments.
  */
-function addCommands(parent: Command, entries: readonly CommandEntry[], apply: (command: Command, spec: CommandSpec) => void): void {
+function addCommands(parent: Command, entries: readonly CommandEntry[], starting: (title: string) => void, apply: (command: Command, spec: CommandSpec) => void): void {
   const pending = new Map<string, { command: Command; entry: CommandEntry }>();
   for (const entry of entries) {
     const command = parent.command(entry.name, { isDefault: entry.isDefault, hidden: entry.hidden }).description(entry.summary);
     pending.set(entry.name, { command, entry });
-    if (entry.subcommands) addCommands(command, entry.subcommands, apply);
+    if (entry.subcommands) addCommands(command, entry.subcommands, starting, apply);
   }
   const declare = async (name: string) => {
     const found = pending.get(name);
     if (!found) return;
     pending.delete(name);
+    if (found.entry.progress) starting(found.entry.progress);
     if (found.entry.load) apply(found.command, await found.entry.load());
     for (const sub of found.entry.subcommands ?? []) {
       const subcommand = found.command.commands.find((c) => c.name() === sub.name);
@@ -113,7 +127,7 @@ const wantsHelp = (argv: string[]) => argv.slice(2).some((arg) => arg === '--hel
 /** Runs the CLI and resolves to the exit code. Never throws; never calls process.exit. */
 export async function run(argv: string[], world: World = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram(world, (code) => (exitCode = code));
+  const program = buildProgram(world, argv, (code) => (exitCode = code));
   try {
     if (wantsHelp(argv)) {
       // Help lists the providers; the registry loads only then (and when a command needs it).
@@ -124,11 +138,14 @@ export async function run(argv: string[], world: World = { stdout: process.stdou
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
+    dismissEarlyProgress();
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Ok;
       return ExitCode.Usage;
     }
     const { reportError } = await import('./core/report-error.js');
     return reportError(world.stderr, error, argv.includes('--debug'));
+  } finally {
+    dismissEarlyProgress();
   }
 }

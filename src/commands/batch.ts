@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { checkOutputWritable } from '../core/output-path.js';
 import { output } from '../core/present.js';
+import { ProgressDisplay } from '../core/progress.js';
 import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
 import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
@@ -39,11 +40,19 @@ export default defineCommand({
   args: ['rows'],
   flags,
   examples: ['ugc batch templates/batch-sample.csv --out ads/', 'ugc batch rows.csv --provider unrealugc --dry-run --max-credits 5000', 'ugc batch rows.jsonl --out /shared/ads --queue redis://redis:6379 --report junit.xml'],
-  run: (ctx, { rows, ...options }) => batch(ctx, rows, options),
+  async run(ctx, { rows, ...options }) {
+    const display = ProgressDisplay.start(ctx, 'Batch');
+    try {
+      return await batch(ctx, rows, options, display);
+    } finally {
+      display.stop();
+    }
+  },
 });
 
-async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>): Promise<number> {
+async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>, display: ProgressDisplay): Promise<number> {
   const { out, concurrency: requested, maxCredits, dryRun, report, queue, retryFailed } = options;
+  if (ctx.fancy) display.update('reading rows', 0);
   const defaultProvider = (await currentProvider(ctx)).name;
   const jobs = await planBatch(ctx, rowsFile, defaultProvider);
   const providers = [...new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider))].map(getProvider);
@@ -61,11 +70,12 @@ async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof 
     if (!known) throw new UsageError(`cannot estimate the cost of every row (a provider without an estimate endpoint), so --max-credits ${max} cannot be guaranteed`);
     if (totalCredits > max) throw new UsageError(`the batch would cost ${totalCredits} credits, over --max-credits ${max}; nothing was submitted`);
   }
+  display.stop();
   if (dryRun) return printPlan(ctx, jobs, done, todo, estimates, { totalCredits, known, concurrency, outDir, defaultProvider });
 
   const manifest = await Manifest.open(outDir, { rowsFile: resolve(ctx.cwd, rowsFile), totalJobs: jobs.length });
   await manifest.register(jobs.map((j) => ({ key: j.key, row: j.row, name: j.name, provider: j.provider ?? defaultProvider })));
-  const progress = new BatchProgress(ctx, jobs.length);
+  const progress = new BatchProgress(ctx, jobs.length, ProgressDisplay.start(ctx, `Batch of ${jobs.length}`));
   const results = await withInterrupt(async (signal) => {
     if (queue) {
       const { runOnQueue } = await import('../batch/queue.js');
@@ -111,8 +121,8 @@ async function printPlan(
 }
 
 /**
- * Batch progress on stderr: one summary line kept up to date for a person at a terminal; otherwise one
- * plain line per finished row (readable in CI logs).
+ * Batch progress on stderr: the bar for a person at a terminal (rows done, failed, the last one);
+ * otherwise one plain line per finished row (readable in CI logs).
  */
 class BatchProgress {
   private done = 0;
@@ -121,14 +131,17 @@ class BatchProgress {
   constructor(
     private readonly ctx: Context,
     private readonly total: number,
-  ) {}
+    private readonly display: ProgressDisplay,
+  ) {
+    if (ctx.fancy) display.update(`0/${total} done`, 0);
+  }
 
   finished(result: RowResult): void {
     this.done++;
     if (result.status === 'failed') this.failed++;
     if (this.ctx.global.quiet) return;
     if (this.ctx.fancy) {
-      this.ctx.io.stderr.write(`\r\u001b[2K${this.done}/${this.total} done, ${this.failed} failed — last: ${result.name} ${result.status}`);
+      this.display.update(`${this.done}/${this.total} done, ${this.failed} failed, last: ${result.name} ${result.status}`, Math.round((this.done / this.total) * 100));
       return;
     }
     const where = result.status === 'completed' ? (result.outputPath ?? '') : (result.error ?? '');
@@ -136,6 +149,6 @@ class BatchProgress {
   }
 
   stop(): void {
-    if (this.ctx.fancy && !this.ctx.global.quiet && this.done > 0) this.ctx.io.stderr.write('\n');
+    this.display.stop();
   }
 }

@@ -14,13 +14,15 @@ export interface CommandEntry {
   /** The subcommand a group runs when given alone (`ugc creators` lists them). */
   readonly isDefault?: boolean;
   readonly hidden?: boolean;
+  /** For a long command: the progress bar's title, shown on a terminal as soon as it starts, before its modules load. */
+  readonly progress?: string;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'generate', summary: 'render an ad (local) or submit it to a provider, wait for it and download it', load: () => import('./generate.js').then((m) => m.default) },
+  { name: 'generate', summary: 'render an ad (local) or submit it to a provider, wait for it and download it', progress: 'Starting', load: () => import('./generate.js').then((m) => m.default) },
   { name: 'estimate', summary: 'the credit cost of a generate with the same flags, before spending anything', load: () => import('./estimate.js').then((m) => m.default) },
   { name: 'status', summary: 'show a job', load: () => import('./status.js').then((m) => m.default) },
-  { name: 'watch', summary: 'follow a job to the end, then download its video', load: () => import('./watch.js').then((m) => m.default) },
+  { name: 'watch', summary: 'follow a job to the end, then download its video', progress: 'Watching', load: () => import('./watch.js').then((m) => m.default) },
   { name: 'cancel', summary: 'cancel a queued or running job (a local render is stopped and leaves no file)', load: () => import('./cancel.js').then((m) => m.default) },
   { name: 'jobs', summary: 'list the jobs this machine created, newest first', load: () => import('./jobs.js').then((m) => m.default) },
   {
@@ -77,7 +79,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'replay', summary: 'send a recorded event again', load: () => import('./webhooks.js').then((m) => m.replay) },
     ],
   },
-  { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', load: () => import('./batch.js').then((m) => m.default) },
+  { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', progress: 'Reading rows', load: () => import('./batch.js').then((m) => m.default) },
   { name: 'worker', summary: 'take batch rows off a BullMQ queue (run on any number of machines)', load: () => import('./worker.js').then((m) => m.default) },
   { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },
 ];

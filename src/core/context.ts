@@ -1,5 +1,5 @@
 import { JobStore } from './job-store.js';
-import { readSettings, type Settings } from './settings.js';
+import { isFancy, readSettings, type Settings } from './settings.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -51,7 +51,7 @@ export function createContext(world: World, global: GlobalOptions): Context {
     configDir: settings.configDir,
     global,
     jobs: new JobStore(settings.configDir),
-    fancy: Boolean(world.stderr.isTTY) && !settings.ci && !settings.noColor && global.color,
+    fancy: isFancy(world.stderr, settings, global.color),
     interactive: Boolean(world.stdin.isTTY) && !settings.ci && global.input,
   };
 }

@@ -51,6 +51,12 @@ export function note(ctx: Context, text: string): void {
   if (!ctx.global.quiet) ctx.io.stderr.write(`${text}\n`);
 }
 
+/** What an HTTP client says before it waits to retry: a visible line instead of a silent pause. */
+export const retryNotice =
+  (ctx: Context) =>
+  ({ delayMs, reason }: { delayMs: number; reason: string }): void =>
+    note(ctx, `retrying in ${(delayMs / 1000).toFixed(delayMs < 10_000 ? 1 : 0)} s (${reason})`);
+
 async function printTable(ctx: Context, head: readonly string[], rows: Cell[][]): Promise<void> {
   const { default: Table } = await import('cli-table3');
   const table = new Table({

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../core/context.js';
 import { ExitCode, InterruptedError, UgcError, UsageError } from '../core/errors.js';
 import { isProcessAlive, isTerminal, newJob, type Job, type JobStatus } from '../core/job.js';
-import { note } from '../core/present.js';
+import { note, retryNotice } from '../core/present.js';
 import { readKey } from '../core/credentials.js';
 import { profileName, readProfile } from '../core/profiles.js';
 import { checkRules, type GenerateRequest, type InputRules } from '../core/request.js';
@@ -141,6 +141,7 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
       parseError: (status, body) => api.parseError(status, body),
       isBusy: api.isBusy ? (status, body) => Boolean(api.isBusy?.(status, body)) : undefined,
       debug: ctx.global.debug ? (line) => ctx.io.stderr.write(`[debug] ${line}\n`) : undefined,
+      onRetry: retryNotice(ctx),
     });
   }
   const connect = (ctx: Context) => client(ctx);
