@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { JOB_STATUSES, type Job } from '../core/job.js';
-import { eachRow, output } from '../core/present.js';
+import { eachRow, output, when } from '../core/present.js';
 import { choice, defineCommand, isWholeIn, number, withDefault } from './define.js';
 
 /** Output paths under the working directory are shown relative to it, so the table fits a terminal. */
@@ -19,8 +19,8 @@ export default defineCommand({
   async run(ctx, { status, limit }) {
     const list = (await ctx.jobs.list()).filter((j) => !status || j.status === status).slice(0, limit);
     await output(ctx, list, eachRow({
-      head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED', 'OUTPUT'],
-      row: (j: Job) => [j.id, j.provider, j.status, `${j.progress}%`, j.createdAt.replace('T', ' ').slice(0, 19), shortPath(ctx.cwd, j.output.path) ?? j.output.url ?? ''],
+      head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED AT', 'OUTPUT'],
+      row: (j: Job) => [j.id, j.provider, j.status, `${j.progress}%`, when(ctx, j.createdAt), shortPath(ctx.cwd, j.output.path) ?? j.output.url ?? ''],
     }));
   },
 });

@@ -1,0 +1,71 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inPty, plain, ugcLine } from './pty.js';
+import { tempDir, ugc } from './support.js';
+
+/** What a person sees in a terminal: driven through a real pseudo-terminal, keys typed as keys. */
+
+let dir: { path: string; cleanup: () => Promise<void> };
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await tempDir('ugc-terminal-');
+  env = { UGC_CONFIG_DIR: join(dir.path, 'config') };
+});
+afterAll(() => dir.cleanup());
+
+const SCRIPT = 'I have been using this serum for two weeks and my skin is genuinely glowing now. You need to try it, honestly, it changed my whole routine and I will never go back.';
+
+describe('generate in a terminal', () => {
+  it('Ctrl-C while the progress bar shows stops the render: exit 130, one error line, no file', async () => {
+    const result = await inPty(ugcLine(['generate', '--script', SCRIPT, '--creator', 'mia', '--out', 'stopped.mp4']), { cwd: dir.path, env, keys: '\x03', when: /encoding/ });
+    const screen = plain(result.screen);
+    expect(screen).toMatch(/Rendering {2}encoding {2}━+ +\d+% {2}\d+ s/);
+    expect(screen).toContain('error: the render was interrupted; no output was written');
+    expect(result.code).toBe(130);
+    expect((await readdir(dir.path)).filter((name) => name.startsWith('stopped') || name.includes('.tmp'))).toEqual([]);
+  });
+
+  it('shows the bar at once, with named stages and an ETA, and ends with a one-line summary', async () => {
+    const baseline = await inPty([process.execPath, '-e', 'process.stderr.write("x")'], { cwd: dir.path, env });
+    const result = await inPty(ugcLine(['generate', '--script', 'Short and sweet: this bottle keeps coffee hot all day.', '--creator', 'leo', '--out', 'ads/short.mp4']), { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    const screen = plain(result.screen);
+    for (const stage of ['voice', 'lip-sync, captions', 'encoding']) expect(screen).toContain(`Rendering  ${stage}`);
+    expect(screen).toMatch(/ETA \d+ s/);
+    expect(screen).toMatch(/^ads\/short\.mp4$|\/ads\/short\.mp4$/m);
+    expect(screen).toMatch(/^✓ \d+\.\d s 1080x1920 ad in \d+ s → ads\/short\.mp4$/m);
+    // Something on screen right away: the bar comes before the command's modules load. The time is
+    // measured against node printing one byte in the same terminal, so machine load cancels out.
+    const startup = (result.firstByteMs ?? Infinity) - (baseline.firstByteMs ?? 0);
+    console.log(`time to first byte: ugc generate ${result.firstByteMs} ms, bare node ${baseline.firstByteMs} ms`);
+    expect(startup).toBeLessThan(200);
+    expect(screen.split('\n').find((l) => l.trim())).toMatch(/^⠋ Starting/);
+  });
+});
+
+describe('watch in a terminal', () => {
+  it('Ctrl-C stops following (exit 130) and leaves the job running', async () => {
+    const started = await ugc(['generate', '--script', SCRIPT, '--creator', 'mia', '--out', 'bg.mp4', '--no-wait'], { cwd: dir.path, env });
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    const result = await inPty(ugcLine(['watch', id]), { cwd: dir.path, env, keys: '\x03', when: /Watching job_\w+ {2}\w/ });
+    expect(plain(result.screen)).toContain(`error: stopped following ${id}; it continues`);
+    expect(result.code).toBe(130);
+    await ugc(['cancel', id], { cwd: dir.path, env });
+  });
+});
+
+describe('batch in a terminal', () => {
+  it('shows the bar before the rows are read, and a table that is not garbled by it', async () => {
+    const rows = join(dir.path, 'rows.csv');
+    await (await import('node:fs/promises')).writeFile(rows, 'name,script,creator\nfirst,Hello there.,mia\nsecond,Hi again.,leo\n');
+    const result = await inPty(ugcLine(['batch', rows, '--dry-run']), { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    const screen = plain(result.screen);
+    expect(screen.split('\n').find((l) => l.trim())).toMatch(/^⠋ Reading rows/);
+    expect(screen).toMatch(/^ROW +NAME +PROVIDER/m);
+    expect(screen).toMatch(/^1 +first +local +mia/m);
+  });
+});
