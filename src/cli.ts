@@ -24,6 +24,17 @@ function globalOptions(program: Command): Command {
     .option('--debug', 'log details (secrets redacted) and stack traces to stderr', false);
 }
 
+const wantsJson = (argv: string[]) => argv.slice(2).some((arg) => arg === '--json' || arg === '-j');
+
+/** Colour on stderr: a terminal, and neither NO_COLOR, CI nor --no-color. */
+function colourFor(world: World, argv: string[]): boolean {
+  try {
+    return isFancy(world.stderr, readSettings(world.env, world.cwd), !argv.includes('--no-color'));
+  } catch {
+    return false;
+  }
+}
+
 /** A long command's bar, shown on a terminal before its modules load, unless the command line turns it off. */
 function earlyProgress(world: World, argv: string[], title: string): void {
   const args = argv.slice(2);
@@ -41,7 +52,11 @@ function buildProgram(world: World, argv: string[], setExitCode: (code: number) 
     .version(version, '-v, --version')
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => world.stdout.write(s), writeErr: (s) => world.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => world.stdout.write(s),
+      writeErr: (s) => world.stderr.write(s),
+      outputError: (s, write) => write(colourFor(world, argv) ? s.replace(/^error:/, '\x1b[31merror:\x1b[39m') : s),
+    })
     .exitOverride();
   globalOptions(program);
   const declared = new WeakSet<Command>();
@@ -141,10 +156,12 @@ export async function run(argv: string[], world: World = { stdout: process.stdou
     dismissEarlyProgress();
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Ok;
+      // commander printed the line; a program reading --json gets it as JSON too.
+      if (wantsJson(argv)) world.stdout.write(`${JSON.stringify({ error: { code: 'invalid_input', message: error.message.replace(/^error: /, ''), hint: '(run with --help for usage)' } }, null, 2)}\n`);
       return ExitCode.Usage;
     }
     const { reportError } = await import('./core/report-error.js');
-    return reportError(world.stderr, error, argv.includes('--debug'));
+    return reportError(world.stderr, error, { debug: argv.includes('--debug'), colour: colourFor(world, argv), json: wantsJson(argv) ? world.stdout : null });
   } finally {
     dismissEarlyProgress();
   }

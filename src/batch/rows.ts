@@ -353,6 +353,7 @@ const slug = (value: string) => value.toLowerCase().replace(/:/g, 'x').replace(/
 export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line'>, error: unknown): RowError {
   const at = { row: job.row, ...(job.line !== undefined ? { line: job.line } : {}) };
   if (error instanceof InputError) return { ...at, field: columnOf(error.issue.field), message: describeIssue(error.issue, 'column') };
+  if (error instanceof UsageError && error.field) return { ...at, field: columnOf(error.field as RequestField), message: error.message };
   return { ...at, field: 'row', message: error instanceof Error ? error.message : String(error) };
 }
 

@@ -131,11 +131,12 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
 
   /** An HTTP client for this provider, with the given key or the resolved one. */
   async function client(ctx: Context, apiKey?: string): Promise<HttpClient> {
-    const [{ HttpClient }, baseUrl, auth] = await Promise.all([import('../http/client.js'), resolveBaseUrl(ctx, name, api.documentedBaseUrl), apiKey ?? key(ctx).then((k) => k.key)]);
+    const [{ HttpClient }, baseUrl, auth] = await Promise.all([import('../http/client.js'), resolveBaseUrl(ctx, name, api.documentedBaseUrl), apiKey ? { key: apiKey, source: null } : key(ctx)]);
     return new HttpClient({
       provider: name,
       baseUrl,
-      auth: { header: api.authHeader, key: auth },
+      auth: { header: api.authHeader, key: auth.key },
+      authHint: rejectedKeyHint(ctx, auth.source),
       idempotency: jobs.idempotency.documented === 'body' ? 'body' : 'header',
       resendUnansweredPosts: jobs.idempotency.documented !== false,
       parseError: (status, body) => api.parseError(status, body),
@@ -145,6 +146,13 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     });
   }
   const connect = (ctx: Context) => client(ctx);
+
+  /** Which key the provider refused, and what to do about that one. */
+  function rejectedKeyHint(ctx: Context, source: KeySource | null): string {
+    if (source === 'environment') return `${name} refused the key in UGC_API_KEY (it wins over a stored key): fix it, or unset it to use the one \`ugc login --provider ${name}\` stored.`;
+    if (source === 'profile') return `${name} refused the key stored for profile "${profileName(ctx)}": run \`ugc login --provider ${name}\` again with a valid key.`;
+    return `${name} refused this key: check it in your ${name} dashboard.`;
+  }
 
   async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
     checkRules(request, { ...jobs.inputs, unsupported: { voiceSpeed: 'the provider voices the script at its own pace', ...jobs.inputs.unsupported } }, name);
@@ -323,8 +331,8 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     account: {
       verify: async (ctx, apiKey) => spec.whoami(await client(ctx, apiKey)),
       async whoami(ctx) {
-        const { key: apiKey, source } = await key(ctx);
-        return { ...(await spec.whoami(await client(ctx, apiKey))), keySource: source };
+        const { source } = await key(ctx);
+        return { ...(await spec.whoami(await client(ctx))), keySource: source };
       },
     },
     creators: onClient(spec.creators, connect),
