@@ -17,11 +17,12 @@ function globalOptions(program: Command): Command {
     .addOption(new Option('--provider <name>', 'provider: local (default) or a remote API'))
     .option('--base-url <url>', 'override the provider API base URL')
     .option('--profile <name>', 'stored profile to use')
-    .option('--json', 'print JSON on stdout', false)
-    .option('--quiet', 'no progress or hints on stderr', false)
+    .option('-j, --json', 'print JSON on stdout')
+    .option('--jq <expression>', 'with --json: filter the JSON through a jq expression (as `jq -r`)')
+    .option('-q, --quiet', 'no progress or hints on stderr')
     .option('--no-input', 'never prompt; fail with the flag to pass instead')
     .option('--no-color', 'no colour or spinner')
-    .option('--debug', 'log details (secrets redacted) and stack traces to stderr', false);
+    .option('--debug', 'log details (secrets redacted) and stack traces to stderr');
 }
 
 const wantsJson = (argv: string[]) => argv.slice(2).some((arg) => arg === '--json' || arg === '-j');
@@ -68,6 +69,8 @@ function buildProgram(world: World, argv: string[], setExitCode: (code: number) 
   return program;
 }
 
+const examples = (lines: readonly string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
 /**
  * Adds each entry as a command, named and summarised; its declaration is loaded and applied just before
  * it parses its own arguments (commander's preSubcommand hook), so only the command that runs is loaded.
@@ -79,6 +82,7 @@ function addCommands(parent: Command, entries: readonly CommandEntry[], starting
     const command = parent.command(entry.name, { isDefault: entry.isDefault, hidden: entry.hidden }).description(entry.summary);
     pending.set(entry.name, { command, entry });
     if (entry.subcommands) addCommands(command, entry.subcommands, starting, apply);
+    if (entry.examples) command.addHelpText('after', examples(entry.examples));
   }
   const declare = async (name: string) => {
     const found = pending.get(name);
@@ -94,12 +98,10 @@ function addCommands(parent: Command, entries: readonly CommandEntry[], starting
   parent.hook('preSubcommand', (_parent, command) => declare(command.name()));
 }
 
-const examples = (lines: readonly string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
-
 /** A declared flag as a commander option; a value it cannot read is a usage error naming the flag. */
 function optionOf(key: string, flag: Flag<unknown>): Option {
   const name = flag.name ?? kebab(key);
-  const option = new Option(`--${flag.negatable ? 'no-' : ''}${name}${flag.value ? ` ${flag.value}` : ''}`, flag.description);
+  const option = new Option(`${flag.short ? `-${flag.short}, ` : ''}--${flag.negatable ? 'no-' : ''}${name}${flag.value ? ` ${flag.value}` : ''}`, flag.description);
   const parse = flag.parse;
   if (parse) {
     option.argParser((raw: string, previous: unknown) => {

@@ -17,7 +17,7 @@ import { defineCommand, isWholeIn, number, text, toggle, type FlagValues } from 
 import { withInterrupt } from './interrupt.js';
 
 const flags = {
-  out: text('<dir>', 'output directory (default ./ugc-out); holds the resume manifest'),
+  out: text('<dir>', 'output directory (default ./ugc-out); holds the resume manifest', { short: 'o' }),
   concurrency: number('<n>', "rows at once (default: half the cores for local renders, the provider's limit otherwise)", 'a whole number from 1 to 64', isWholeIn(1, 64)),
   maxCredits: number('<n>', 'refuse to start if the estimate is higher', 'a number of credits', (n) => n >= 0),
   dryRun: toggle('print the plan and the credit estimate; spend nothing'),

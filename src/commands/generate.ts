@@ -13,7 +13,7 @@ import { printSummary } from './summary.js';
 
 const flags = {
   ...requestFlags({ submit: true }),
-  out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)'),
+  out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)', { short: 'o' }),
   wait: negatable('return the job id as soon as the job is accepted'),
 };
 type Input = FlagValues<typeof flags>;

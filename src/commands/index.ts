@@ -11,6 +11,8 @@ export interface CommandEntry {
   /** A command's declaration; a group (`creators`) has subcommands instead. */
   readonly load?: () => Promise<CommandSpec>;
   readonly subcommands?: readonly CommandEntry[];
+  /** A group's examples (a command's own are in its declaration). */
+  readonly examples?: readonly string[];
   /** The subcommand a group runs when given alone (`ugc creators` lists them). */
   readonly isDefault?: boolean;
   readonly hidden?: boolean;
@@ -28,6 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'creators',
     summary: 'stock and custom creators',
+    examples: ['ugc creators', 'ugc creators show mia', 'ugc creators add founder.jpg --name "Founder"'],
     subcommands: [
       { name: 'list', summary: 'list creators', isDefault: true, load: () => import('./creators.js').then((m) => m.list) },
       { name: 'show', summary: 'show one creator', load: () => import('./creators.js').then((m) => m.show) },
@@ -38,6 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'voices',
     summary: 'voices for the voiceover: built in (eSpeak) and added from speech engines',
+    examples: ['ugc voices', 'ugc voices show en-us-female', 'ugc voices add bella --openai-compatible http://localhost:8880/v1 --model kokoro --voice af_bella'],
     subcommands: [
       { name: 'list', summary: 'list voices: built in and added, with language, engine and availability', isDefault: true, load: () => import('./voices.js').then((m) => m.list) },
       { name: 'show', summary: 'show one voice', load: () => import('./voices.js').then((m) => m.show) },
@@ -48,6 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'uploads',
     summary: 'presigned uploads (remote providers)',
+    examples: ['ugc uploads avatar me.png --provider unrealugc', 'ugc uploads voice-sample me.mp3 --provider unrealugc --json'],
     subcommands: [
       { name: 'avatar', summary: 'upload a creator photo; prints the storage key', load: () => import('./uploads.js').then((m) => m.avatar) },
       { name: 'voice-sample', summary: 'upload a voice sample; prints the storage key', load: () => import('./uploads.js').then((m) => m.voiceSample) },
@@ -56,6 +61,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'models',
     summary: 'models (local: the runners that animate the creator, built in or a lip-sync model you configure)',
+    examples: ['ugc models', 'ugc models show talking', 'ugc models add sadtalker --cog http://gpu-box:5000 --input image=source_image --input audio=driven_audio'],
     subcommands: [
       { name: 'list', summary: 'list models (local: with live availability)', isDefault: true, load: () => import('./models.js').then((m) => m.list) },
       { name: 'show', summary: "show one model (local: its settings and its server's health)", load: () => import('./models.js').then((m) => m.show) },
@@ -71,6 +77,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'webhooks',
     summary: 'forward signed job events to a local endpoint, like `stripe listen`',
+    examples: ['ugc webhooks listen --forward-to http://localhost:3000/hooks', 'ugc webhooks trigger video.completed --forward-to http://localhost:3000/hooks', 'ugc webhooks events'],
     subcommands: [
       { name: 'secret', summary: "print the signing secret ugc uses for a provider's events (stable across runs)", load: () => import('./webhooks.js').then((m) => m.secret) },
       { name: 'listen', summary: 'forward events of local renders, remote jobs and inbound deliveries to your endpoint', load: () => import('./webhooks.js').then((m) => m.listen) },

@@ -17,7 +17,7 @@ export default defineCommand({
   flags: {
     interval: seconds('seconds between polls'),
     timeout: seconds('give up after this many seconds'),
-    out: text('<file.mp4|dir>', 'where to write the video'),
+    out: text('<file.mp4|dir>', 'where to write the video', { short: 'o' }),
   },
   examples: ['ugc watch job_abc123', 'ugc watch job_abc123 --json --timeout 600'],
   // With --json, one JSON line per change (a stream, not one document); the final state is printed once, after the download.

@@ -19,6 +19,8 @@ export interface GlobalOptions {
   baseUrl?: string;
   profile?: string;
   json: boolean;
+  /** With --json: a jq expression the JSON goes through before it is printed. */
+  jq?: string;
   quiet: boolean;
   input: boolean;
   color: boolean;
@@ -49,7 +51,7 @@ export function createContext(world: World, global: GlobalOptions): Context {
     cwd: world.cwd,
     settings,
     configDir: settings.configDir,
-    global,
+    global: { ...global, json: Boolean(global.json), quiet: Boolean(global.quiet), debug: Boolean(global.debug) },
     jobs: new JobStore(settings.configDir),
     fancy: isFancy(world.stderr, settings, global.color),
     interactive: Boolean(world.stdin.isTTY) && !settings.ci && global.input,
