@@ -132,10 +132,17 @@ function declare(command: Command, spec: CommandSpec, world: World, setExitCode:
   command.action(async (...values: unknown[]) => {
     const self = values[values.length - 1] as Command;
     const { createContext } = await import('./core/context.js');
-    const ctx = createContext(world, self.optsWithGlobals() as GlobalOptions);
+    const global = self.optsWithGlobals() as GlobalOptions;
+    // --jq implies --json: the JSON goes through jq on its way to stdout.
+    const jq = global.jq === undefined ? null : (await import('./core/jq-filter.js')).jqFilter(world.stdout, global.jq);
+    const ctx = createContext(jq ? { ...world, stdout: jq.stream } : world, jq ? { ...global, json: true } : global);
     const own = self.opts();
     const input = { ...Object.fromEntries(args.map((arg, i) => [arg, values[i]])), ...Object.fromEntries(flags.map(([key, attribute, fallback]) => [key, own[attribute] ?? fallback])) };
-    setExitCode((await spec.run(ctx, input as Parameters<CommandSpec['run']>[1])) ?? ExitCode.Ok);
+    try {
+      setExitCode((await spec.run(ctx, input as Parameters<CommandSpec['run']>[1])) ?? ExitCode.Ok);
+    } finally {
+      await jq?.done();
+    }
   });
 }
 
