@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions, World } from './core/context.js';
 import { ExitCode, UsageError } from './core/errors.js';
-import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { COMMANDS, GLOBAL_FLAGS, type CommandEntry } from './commands/index.js';
 import { dismissEarlyProgress, showEarlyProgress } from './core/progress.js';
 import { isFancy, readSettings } from './core/settings.js';
 import { InvalidValue, kebab, type CommandSpec, type Flag } from './commands/define.js';
@@ -13,16 +13,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 /** The global flags: accepted before or after the command, shown in every command's help. */
 function globalOptions(program: Command): Command {
-  return program
-    .addOption(new Option('--provider <name>', 'provider: local (default) or a remote API'))
-    .option('--base-url <url>', 'override the provider API base URL')
-    .option('--profile <name>', 'stored profile to use')
-    .option('-j, --json', 'print JSON on stdout')
-    .option('--jq <expression>', 'with --json: filter the JSON through a jq expression (as `jq -r`)')
-    .option('-q, --quiet', 'no progress or hints on stderr')
-    .option('--no-input', 'never prompt; fail with the flag to pass instead')
-    .option('--no-color', 'no colour or spinner')
-    .option('--debug', 'log details (secrets redacted) and stack traces to stderr');
+  for (const [flags, description] of GLOBAL_FLAGS) program.addOption(new Option(flags, description));
+  return program;
 }
 
 const wantsJson = (argv: string[]) => argv.slice(2).some((arg) => arg === '--json' || arg === '-j');
@@ -153,6 +145,11 @@ export async function run(argv: string[], world: World = { stdout: process.stdou
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram(world, argv, (code) => (exitCode = code));
   try {
+    if (argv[2] === '__complete') {
+      const [{ printCandidates }, { createContext }] = await Promise.all([import('./commands/completion.js'), import('./core/context.js')]);
+      await printCandidates(createContext(world, { json: false, quiet: true, input: false, color: false, debug: false }), argv.slice(3));
+      return ExitCode.Ok;
+    }
     if (wantsHelp(argv)) {
       // Help lists the providers; the registry loads only then (and when a command needs it).
       const { providerNames } = await import('./providers/registry.js');

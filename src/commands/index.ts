@@ -20,12 +20,26 @@ export interface CommandEntry {
   readonly progress?: string;
 }
 
+/** The global flags, accepted before or after the command and shown in every command's help: `[flags, description]`. */
+export const GLOBAL_FLAGS: readonly (readonly [string, string])[] = [
+  ['--provider <name>', 'provider: local (default) or a remote API'],
+  ['--base-url <url>', 'override the provider API base URL'],
+  ['--profile <name>', 'stored profile to use'],
+  ['-j, --json', 'print JSON on stdout'],
+  ['--jq <expression>', 'filter the JSON through a jq expression and print the result, strings raw (implies --json)'],
+  ['-q, --quiet', 'no progress or hints on stderr'],
+  ['--no-input', 'never prompt; fail with the flag to pass instead'],
+  ['--no-color', 'no colour or progress bar'],
+  ['--debug', 'log details (secrets redacted) and stack traces to stderr'],
+];
+
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'generate', summary: 'render an ad (local) or submit it to a provider, wait for it and download it', progress: 'Starting', load: () => import('./generate.js').then((m) => m.default) },
   { name: 'estimate', summary: 'the credit cost of a generate with the same flags, before spending anything', load: () => import('./estimate.js').then((m) => m.default) },
   { name: 'status', summary: 'show a job', load: () => import('./status.js').then((m) => m.default) },
   { name: 'watch', summary: 'follow a job to the end, then download its video', progress: 'Watching', load: () => import('./watch.js').then((m) => m.default) },
   { name: 'cancel', summary: 'cancel a queued or running job (a local render is stopped and leaves no file)', load: () => import('./cancel.js').then((m) => m.default) },
+  { name: 'open', summary: "play a job's video with this machine's player (or show it in its folder, or open it at the provider)", load: () => import('./open.js').then((m) => m.default) },
   { name: 'jobs', summary: 'list the jobs this machine created, newest first', load: () => import('./jobs.js').then((m) => m.default) },
   {
     name: 'creators',
@@ -86,6 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'replay', summary: 'send a recorded event again', load: () => import('./webhooks.js').then((m) => m.replay) },
     ],
   },
+  { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish) that completes commands, flags and creator, voice and model ids', load: () => import('./completion.js').then((m) => m.completion) },
   { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', progress: 'Reading rows', load: () => import('./batch.js').then((m) => m.default) },
   { name: 'worker', summary: 'take batch rows off a BullMQ queue (run on any number of machines)', load: () => import('./worker.js').then((m) => m.default) },
   { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },
