@@ -41,7 +41,7 @@ const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 export const completion = defineCommand({
   args: ['shell'],
-  examples: ['source <(ugc completion bash)', 'source <(ugc completion zsh)', 'ugc completion fish > ~/.config/fish/completions/ugc.fish'],
+  examples: ['ugc completion fish > ~/.config/fish/completions/ugc.fish', 'source <(ugc completion bash)   # in ~/.bashrc', 'source <(ugc completion zsh)    # in ~/.zshrc'],
   async run(ctx, { shell }) {
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for "${shell}": the shells are ${SHELLS.join(', ')}`);
     ctx.io.stdout.write(SCRIPTS[shell as (typeof SHELLS)[number]]);
