@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inPty, plain, ugcLine } from './pty.js';
@@ -28,7 +28,6 @@ describe('generate in a terminal', () => {
   });
 
   it('shows the bar at once, with named stages and an ETA, and ends with a one-line summary', async () => {
-    const baseline = await inPty([process.execPath, '-e', 'process.stderr.write("x")'], { cwd: dir.path, env });
     const result = await inPty(ugcLine(['generate', '--script', 'Short and sweet: this bottle keeps coffee hot all day.', '--creator', 'leo', '--out', 'ads/short.mp4']), { cwd: dir.path, env });
     expect(result.code).toBe(0);
     const screen = plain(result.screen);
@@ -36,12 +35,28 @@ describe('generate in a terminal', () => {
     expect(screen).toMatch(/ETA \d+ s/);
     expect(screen).toMatch(/^ads\/short\.mp4$|\/ads\/short\.mp4$/m);
     expect(screen).toMatch(/^✓ \d+\.\d s 1080x1920 ad in \d+ s → ads\/short\.mp4$/m);
-    // Something on screen right away: the bar comes before the command's modules load. The time is
-    // measured against node printing one byte in the same terminal, so machine load cancels out.
-    const startup = (result.firstByteMs ?? Infinity) - (baseline.firstByteMs ?? 0);
-    console.log(`time to first byte: ugc generate ${result.firstByteMs} ms, bare node ${baseline.firstByteMs} ms`);
-    expect(startup).toBeLessThan(200);
     expect(screen.split('\n').find((l) => l.trim())).toMatch(/^⠋ Starting/);
+  });
+});
+
+describe('something on screen at once', () => {
+  /** The quickest of a few starts: what the code costs, with the machine's momentary load mostly left out. */
+  const quickest = async (command: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) times.push((await inPty(command, { cwd: dir.path, env })).firstByteMs ?? Infinity);
+    return Math.min(...times);
+  };
+
+  it('generate and batch show their bar within 200 ms of node starting, before their modules load', async () => {
+    const rows = join(dir.path, 'first-byte.csv');
+    await writeFile(rows, 'name,script,creator\nfirst,Hello there.,mia\n');
+    // Measured against node printing one byte in the same terminal, so the terminal's and node's own start cancel out.
+    const node = await quickest([process.execPath, '-e', 'process.stderr.write("x")']);
+    const generate = await quickest(ugcLine(['generate', '--script', 'Hello there.', '--creator', 'nobody']));
+    const batch = await quickest(ugcLine(['batch', rows, '--dry-run']));
+    console.log(`time to first byte (quickest of 3): node ${node} ms, ugc generate ${generate} ms, ugc batch ${batch} ms`);
+    expect(generate - node).toBeLessThan(200);
+    expect(batch - node).toBeLessThan(200);
   });
 });
 
@@ -60,7 +75,7 @@ describe('watch in a terminal', () => {
 describe('batch in a terminal', () => {
   it('shows the bar before the rows are read, and a table that is not garbled by it', async () => {
     const rows = join(dir.path, 'rows.csv');
-    await (await import('node:fs/promises')).writeFile(rows, 'name,script,creator\nfirst,Hello there.,mia\nsecond,Hi again.,leo\n');
+    await writeFile(rows, 'name,script,creator\nfirst,Hello there.,mia\nsecond,Hi again.,leo\n');
     const result = await inPty(ugcLine(['batch', rows, '--dry-run']), { cwd: dir.path, env });
     expect(result.code).toBe(0);
     const screen = plain(result.screen);
