@@ -84,3 +84,26 @@ describe('batch in a terminal', () => {
     expect(screen).toMatch(/^1 +first +local +mia/m);
   });
 });
+
+describe('tables', () => {
+  it('are borderless, headed by the JSON names; on a terminal statuses are coloured and times relative', async () => {
+    const tty = await inPty(ugcLine(['jobs']), { cwd: dir.path, env });
+    expect(tty.code).toBe(0);
+    const lines = plain(tty.screen).split('\n').filter((l) => l.trim());
+    expect(lines[0]).toMatch(/^ID +PROVIDER +STATUS +PROGRESS +CREATED AT +OUTPUT$/);
+    expect(tty.screen).toContain('\x1b[32mcompleted');
+    expect(tty.screen).toContain('\x1b[33mcancelled');
+    expect(lines.find((l) => l.includes('completed'))).toMatch(/ (just now|\d+ min ago) +ads\/short\.mp4$/);
+    expect(plain(tty.screen)).not.toMatch(/[│┌─]/);
+    // Off a terminal: no colour, the local date and time.
+    const piped = await ugc(['jobs'], { cwd: dir.path, env });
+    const row = piped.stdout.split('\n').find((l) => l.includes('completed')) as string;
+    const created = new Date(JSON.parse((await ugc(['jobs', '--json', '--status', 'completed'], { cwd: dir.path, env })).stdout)[0].createdAt as string);
+    const two = (n: number) => String(n).padStart(2, '0');
+    expect(row).toContain(`${created.getFullYear()}-${two(created.getMonth() + 1)}-${two(created.getDate())} ${two(created.getHours())}:${two(created.getMinutes())}`);
+    expect(piped.stdout).not.toContain('\x1b[');
+    // The headers name what --json gives.
+    const json = JSON.parse((await ugc(['jobs', '--json'], { cwd: dir.path, env })).stdout) as Record<string, unknown>[];
+    for (const field of ['id', 'provider', 'status', 'progress', 'createdAt', 'output']) expect(json[0]).toHaveProperty(field);
+  });
+});
