@@ -27,6 +27,13 @@ describe('generate in a terminal', () => {
     expect((await readdir(dir.path)).filter((name) => name.startsWith('stopped') || name.includes('.tmp'))).toEqual([]);
   });
 
+  it('Ctrl-C as soon as the bar shows (its modules still loading) ends it too, and gives the cursor back', async () => {
+    const result = await inPty(ugcLine(['generate', '--script', SCRIPT, '--creator', 'mia', '--out', 'early.mp4']), { cwd: dir.path, env, keys: '\x03', when: /Starting/ });
+    expect(result.code).toBe(130);
+    expect(result.screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(result.screen.lastIndexOf('\x1b[?25l'));
+    expect((await readdir(dir.path)).filter((name) => name.startsWith('early'))).toEqual([]);
+  });
+
   it('shows the bar at once, with named stages and an ETA, and ends with a one-line summary', async () => {
     const result = await inPty(ugcLine(['generate', '--script', 'Short and sweet: this bottle keeps coffee hot all day.', '--creator', 'leo', '--out', 'ads/short.mp4']), { cwd: dir.path, env });
     expect(result.code).toBe(0);

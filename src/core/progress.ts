@@ -14,6 +14,7 @@ const STAGE_NAMES: Record<string, string> = {
 export const stageName = (stage: string): string => STAGE_NAMES[stage] ?? stage;
 
 const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const BAR_WIDTH = 20;
 const REDRAW_MS = 100;
 
@@ -52,12 +53,25 @@ class TerminalBar {
     }) as Stream['write'];
     this.write('\x1b[?25l');
     process.once('exit', this.restoreCursor);
+    for (const signal of SIGNALS) process.on(signal, this.onSignal);
     this.draw();
     this.timer = setInterval(() => this.draw(), REDRAW_MS);
     this.timer.unref();
   }
 
   private readonly restoreCursor = () => this.write('\x1b[?25h');
+
+  /**
+   * A signal never leaves the terminal's cursor hidden. When nothing else handles it (a command's modules
+   * are still loading), it is raised again once this listener is gone, so the default still ends the process.
+   */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.restoreCursor();
+    if (process.listenerCount(signal) > 1) return;
+    this.stop();
+    this.write('\n');
+    process.kill(process.pid, signal);
+  };
 
   update(stage: string, percent: number): void {
     this.stage = stageName(stage);
@@ -89,6 +103,7 @@ class TerminalBar {
     this.write('\r\x1b[2K');
     this.restoreCursor();
     process.off('exit', this.restoreCursor);
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
   }
 }
 
