@@ -55,7 +55,7 @@ export function note(ctx: Context, text: string): void {
 export const retryNotice =
   (ctx: Context) =>
   ({ delayMs, reason }: { delayMs: number; reason: string }): void =>
-    note(ctx, `retrying in ${(delayMs / 1000).toFixed(delayMs < 10_000 ? 1 : 0)} s (${reason})`);
+    note(ctx, `retrying ${delayMs < 100 ? 'now' : `in ${(delayMs / 1000).toFixed(delayMs < 10_000 ? 1 : 0)} s`} (${reason})`);
 
 /** Colours of job and row statuses in a table on a terminal. */
 const STATUS_COLOURS: Record<string, string> = { completed: '32', failed: '31', cancelled: '33', processing: '36', queued: '2', running: '36', delivered: '32' };
