@@ -52,6 +52,7 @@ function buildProgram(world: World, argv: string[], setExitCode: (code: number) 
     })
     .exitOverride();
   globalOptions(program);
+  program.addHelpText('after', examples(['ugc generate -s "Two weeks in and my skin is glowing." -c mia -o ads/glow.mp4', 'ugc jobs', 'ugc creators --jq \'.[].slug\'', 'ugc generate --help']));
   const declared = new WeakSet<Command>();
   addCommands(program, COMMANDS, (title) => earlyProgress(world, argv, title), (command, spec) => {
     if (declared.has(command)) return;
