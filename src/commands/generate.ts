@@ -1,6 +1,6 @@
 import { ExitCode } from '../core/errors.js';
 import { isTerminal, newJobId } from '../core/job.js';
-import { resolveOutputPath } from '../core/output-path.js';
+import { checkOutputWritable, resolveOutputPath } from '../core/output-path.js';
 import { describeJob, output } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { follow } from '../providers/follow.js';
@@ -9,6 +9,7 @@ import type { Context } from '../core/context.js';
 import { defineCommand, negatable, text, type FlagValues } from './define.js';
 import { withInterrupt } from './interrupt.js';
 import { requestFlags, requestFromFlags } from './request-flags.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 import { printSummary } from './summary.js';
 
 const flags = {
@@ -40,12 +41,15 @@ export default defineCommand({
 
 async function generate(ctx: Context, input: Input, progress: ProgressDisplay): Promise<number> {
   const started = Date.now();
+  await sweepOrphanWorkDirs();
   const provider = await currentProvider(ctx);
   const request = requestFromFlags(ctx, input, provider, 'generate');
   const jobs = requirePart(provider, 'jobs', 'generate');
   const wait = input.wait;
   const jobId = newJobId();
   const outputPath = resolveOutputPath(input.out, jobId, ctx.cwd);
+  // Before anything renders or is spent, at any provider: a path that cannot be written fails now (exit 2).
+  await checkOutputWritable(outputPath);
   progress.retitle(jobs.activity);
   let stageShown = '';
   const onProgress = (stage: string, percent: number) => {

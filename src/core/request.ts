@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { parseDecimal } from './decimal.js';
 
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
 export const CAPTION_VALUES = ['karaoke', 'clean', 'none'] as const;
@@ -169,7 +171,7 @@ function readChoice(raw: unknown, kind: Extract<Kind, { type: 'choice' }>): Read
 
 function readNumber(raw: unknown, kind: Extract<Kind, { type: 'number' }>): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value) || value < kind.min || value > kind.max) return { issue: { message: `{} must be ${kind.what} from ${kind.min} to ${kind.max} (got "${String(raw).trim()}")` } };
   return { value };
 }
@@ -185,9 +187,9 @@ function readSwitch(raw: unknown): Read<boolean> {
 
 function readSeconds(raw: unknown): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value)) return { issue: { message: `{} must be a number of seconds (got "${String(raw).trim()}")` } };
-  if (!(value > 0 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
+  if (!(value >= 1 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
   return { value };
 }
 
@@ -349,6 +351,10 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
   if (script.value.length > MAX_SCRIPT_CHARS) {
     issues.push({ field: 'script', message: `the script is ${script.value.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, hint: 'Shorten it, or split it into several ads with `ugc batch`.' });
   }
+  // Emoji, symbols and punctuation alone give a speech engine nothing to say: refused before any record exists.
+  if (script.value && !/[\p{L}\p{N}]/u.test(script.value)) {
+    issues.push({ field: 'script', message: 'the script has no words to speak (only emoji, symbols or punctuation)', hint: 'Write what the creator says in words.' });
+  }
   const request: Record<string, unknown> = { script: script.value };
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (field === 'script') continue;
@@ -382,4 +388,20 @@ export function checkRequest(raw: RawRequest, options: ParseOptions = { cwd: pro
   const { request, issues } = parseRequest(raw, options);
   if (issues[0]) throw new InputError(issues[0]);
   return request;
+}
+
+/**
+ * A stable hash of what `request` asks for: every request field but the idempotency key, given fields
+ * only, keys sorted. The same idempotency key with another fingerprint is another request (an error).
+ */
+export function requestFingerprint(request: GenerateRequest): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(object).sort().filter((key) => object[key] != null).map((key) => [key, canonical(object[key])]));
+  };
+  const fields = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((field) => field !== 'idempotencyKey' && given(request, field));
+  const asked = Object.fromEntries(fields.map((field) => [field, request[field]]));
+  return createHash('sha256').update(JSON.stringify(canonical(asked))).digest('hex').slice(0, 32);
 }

@@ -11,7 +11,7 @@ import { readErrorEnvelope } from './envelopes.js';
 import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import { note } from '../core/present.js';
-import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/request.js';
+import { InputError, isUrl, MEDIA_FIELDS, requestFingerprint, type GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
@@ -32,8 +32,9 @@ const PROGRESS_WRITE_INTERVAL_MS = 400;
 
 /** `generate` for the local provider: records the job, then renders it here or in a detached process. */
 export async function submitLocal(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job> {
+  const fingerprint = requestFingerprint(request);
   if (request.idempotencyKey) {
-    const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey);
+    const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey, fingerprint);
     if (existing) return existing;
   }
   await checkOutputWritable(options.outputPath);
@@ -46,6 +47,11 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
   const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, voice: request.audio ? request.voice : inputs.voiceId, out: options.outputPath } });
   // The runner decided on here is the one that renders, in this process or a detached one.
   if (runner) job.runner = runner;
+  // Claimed before the record and the render: of two submissions with one key at the same instant, one renders.
+  if (request.idempotencyKey) {
+    const existing = await ctx.jobs.claimIdempotencyKey('local', request.idempotencyKey, job.id, fingerprint);
+    if (existing) return existing;
+  }
   await ctx.jobs.create(job);
   if (!options.wait) return await startDetachedRender(ctx, job);
   return runLocalJob(ctx, job.id, options, inputs);

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
+import { UgcError } from '../core/errors.js';
 import { alignScriptToRecording } from './align/index.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
@@ -9,11 +9,13 @@ import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbn
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
+import { decodeProblem, durationOf, firstStream, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 import type { RenderInputs } from './inputs.js';
 import { getRunner, type ModelRunner } from './runners/index.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
+import { makeWorkDir } from './work-dir.js';
 import type { SpokenScript, WordTiming } from './types.js';
 
 /** Silence before the first word, and after the last one (before the end card, if any). */
@@ -64,20 +66,29 @@ export interface RenderResult {
  * outputs are written beside their final paths and renamed into place only when complete.
  */
 export async function renderAd(inputs: RenderInputs, options: RenderOptions): Promise<RenderResult> {
-  const { tools, signal } = options;
+  const { tools } = options;
+  // On any failure the processes still running are stopped, and awaited, before the temp files go:
+  // one that exits later would leave its file behind.
+  const stopAll = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopAll.signal]);
+  const inFlight: Promise<unknown>[] = [];
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.push(work.catch(() => undefined));
+    return work;
+  };
   const report = (stage: RenderStage, fraction: number) => {
     const [from, to] = STAGE_SPAN[stage];
     options.onProgress?.(stage, Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))));
   };
-  const workDir = await mkdtemp(join(tmpdir(), 'ugc-render-'));
+  const workDir = await makeWorkDir();
   const tempVideo = tempPathFor(options.outputPath);
   const tempThumb = tempPathFor(options.thumbnailPath);
   const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;
   try {
     report('voice', 0);
     // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig);
-    const cardImage = prepareCardImage(inputs, tools, workDir, signal);
+    const plateReady = track(framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig));
+    const cardImage = track(prepareCardImage(inputs, tools, workDir, signal));
     plateReady.catch(() => undefined);
     cardImage.catch(() => undefined);
     const voice = await prepareVoice(inputs, tools, workDir, signal);
@@ -93,7 +104,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audio: AudioPlan = { voicePath: voice.path, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds };
     const runner = options.runner ?? getRunner(inputs.runner);
     // The audio track is measured, mixed and encoded in its own processes while the video encodes.
-    const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
+    const audioTrack = track(renderAudioTrack(audio, workDir, tools, signal));
     audioTrack.catch(() => undefined);
     const plate = await plateReady;
     const faceBox = plate.rig ? plateBoxInFrame(plate.rig.face, inputs.size, plate) : null;
@@ -116,9 +127,10 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     report('finish', 0);
     const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
     await Promise.all([
-      runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal }),
-      runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal }),
+      track(runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal })),
+      track(runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal })),
     ]);
+    await checkWritten(tools, tempVideo, tempThumb, durationSeconds, dirname(options.outputPath));
 
     if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, onAdTimeline(voice.words)));
 
@@ -132,10 +144,32 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     report('finish', 1);
     return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, committed };
   } finally {
+    stopAll.abort();
+    await Promise.all(inFlight);
     const temps = [tempVideo, tempThumb, ...(sidecar ? [sidecar.temp] : [])];
     await Promise.all([rm(workDir, { recursive: true, force: true }), ...temps.map((path) => rm(path, { force: true }))]);
   }
 }
+
+/**
+ * The finished files, checked before they are published: ffmpeg can exit 0 having written a truncated
+ * video or an empty thumbnail (a full disk). A file that does not read back is an error, and says
+ * when the disk is full.
+ */
+async function checkWritten(tools: FfmpegTools, video: string, thumbnail: string, durationSeconds: number, outputDir: string): Promise<void> {
+  const [info, damage] = await Promise.all([probe(tools.ffprobe.path, video), decodeProblem(tools.ffmpeg.path, thumbnail, 'image')]);
+  const videoOk = info !== null && Boolean(firstStream(info, 'video')) && durationOf(info) >= durationSeconds - 0.5;
+  if (videoOk && !damage) return;
+  const space = await statfs(outputDir).catch(() => null);
+  const full = space !== null && space.bavail * space.bsize < FULL_DISK_BYTES;
+  throw new UgcError(full ? `no space left in ${outputDir}: the ${videoOk ? 'thumbnail' : 'video'} could not be written` : `the ${videoOk ? 'thumbnail' : 'video'} was not written completely`, {
+    code: full ? 'no_space' : 'render_failed',
+    hint: full ? 'Free some disk space, or write the video elsewhere (--out).' : undefined,
+  });
+}
+
+/** Below this much free space, a write that came back short is put down to a full disk. */
+const FULL_DISK_BYTES = 8 * 1024 * 1024;
 
 async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<SpokenScript> {
   if (inputs.audio) {
