@@ -164,7 +164,7 @@ export async function run(argv: string[], world: World = { stdout: process.stdou
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Ok;
       // commander printed the line; a program reading --json gets it as JSON too.
-      if (wantsJson(argv)) world.stdout.write(`${JSON.stringify({ error: { code: 'invalid_input', message: error.message.replace(/^error: /, ''), hint: '(run with --help for usage)' } }, null, 2)}\n`);
+      if (wantsJson(argv)) world.stdout.write(`${JSON.stringify({ error: { code: 'invalid_input', message: error.message.replace(/^error: /, ''), hint: '(run with --help for usage)' } })}\n`);
       return ExitCode.Usage;
     }
     const { reportError } = await import('./core/report-error.js');

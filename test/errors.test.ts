@@ -56,6 +56,7 @@ describe('one error style', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe('error: no job "job_nope" on this machine');
     expect(JSON.parse(result.stdout)).toEqual({ error: { code: expect.any(String), message: 'no job "job_nope" on this machine', hint: expect.any(String) } });
+    expect(result.stdout.trim().split('\n'), 'one line, so it can end a JSON Lines stream too').toHaveLength(1);
     const usage = await run(['jobs', '--bogus', '--json']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^error: unknown option '--bogus'/);

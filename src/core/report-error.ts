@@ -23,6 +23,7 @@ export function reportError(stderr: NodeJS.WritableStream, error: unknown, optio
     const detail = known ? (error.cause as Error | undefined) : error instanceof Error ? error : undefined;
     if (detail) stderr.write(`${String(detail.stack ?? detail)}\n`);
   }
-  options.json?.write(`${JSON.stringify({ error: { code, message, hint: hint ?? null } }, null, 2)}\n`);
+  // One line: a JSON document on its own, and a line of its own after a command's JSON Lines.
+  options.json?.write(`${JSON.stringify({ error: { code, message, hint: hint ?? null } })}\n`);
   return known ? error.exitCode : ExitCode.Error;
 }
