@@ -8,12 +8,13 @@ import { currentProvider, requirePart } from '../providers/registry.js';
 import type { Context } from '../core/context.js';
 import { defineCommand, negatable, text, type FlagValues } from './define.js';
 import { withInterrupt } from './interrupt.js';
-import { requestFlags, requestFromFlags } from './request-flags.js';
+import { inSpecTerms, requestFlags, requestFromFlags, SPEC_FLAG } from './request-flags.js';
 import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 import { printSummary } from './summary.js';
 
 const flags = {
   ...requestFlags({ submit: true }),
+  spec: SPEC_FLAG,
   out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)', { short: 'o' }),
   wait: negatable('return the job id as soon as the job is accepted'),
 };
@@ -27,6 +28,7 @@ export default defineCommand({
     'ugc generate --script "Meet Glow Serum." --image me.jpg --product-image serum.png --product-name "Glow Serum" --cta "Shop now"',
     'ugc generate --provider vidgen --base-url http://render-box:8080 --image face.png --audio vo.mp3',
     'ugc generate --script "…" --creator mia --no-wait --json',
+    'ugc generate --spec testimonial.yaml --aspect 1:1',
   ],
   async run(ctx, input) {
     const wait = input.wait;
@@ -43,7 +45,7 @@ async function generate(ctx: Context, input: Input, progress: ProgressDisplay): 
   const started = Date.now();
   await sweepOrphanWorkDirs();
   const provider = await currentProvider(ctx);
-  const request = requestFromFlags(ctx, input, provider, 'generate');
+  const { request, origin } = await requestFromFlags(ctx, input, provider, 'generate');
   const jobs = requirePart(provider, 'jobs', 'generate');
   const wait = input.wait;
   const jobId = newJobId();
@@ -60,7 +62,9 @@ async function generate(ctx: Context, input: Input, progress: ProgressDisplay): 
     }
   };
   const job = await withInterrupt(async (signal) => {
-    const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress });
+    const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress }).catch((error: unknown) => {
+      throw inSpecTerms(error, origin);
+    });
     if (!wait || isTerminal(submitted.status)) return submitted;
     return follow(ctx, provider, submitted, {
       outputPath,

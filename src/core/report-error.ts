@@ -1,4 +1,5 @@
 import { ExitCode, UgcError } from './errors.js';
+import { printable } from './terminal-text.js';
 
 export interface ErrorReportOptions {
   debug: boolean;
@@ -17,8 +18,9 @@ export function reportError(stderr: NodeJS.WritableStream, error: unknown, optio
   const message = known ? error.message : error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
   const hint = known ? error.hint : options.debug ? undefined : 'Run again with --debug for details.';
   const code = known ? error.code : 'internal_error';
-  stderr.write(errorLine(message, options.colour));
-  if (hint) stderr.write(`${hint}\n`);
+  // Messages echo what users and servers wrote (row names, answers): control characters are shown, never run.
+  stderr.write(errorLine(printable(message), options.colour));
+  if (hint) stderr.write(`${printable(hint)}\n`);
   if (options.debug) {
     const detail = known ? (error.cause as Error | undefined) : error instanceof Error ? error : undefined;
     if (detail) stderr.write(`${String(detail.stack ?? detail)}\n`);

@@ -7,6 +7,7 @@ import { photoRig } from './face-photo.js';
 import { decodeProblem, durationOf, firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import type { SubtitleFormat } from './subtitles.js';
+import type { SceneInputs } from './scenes.js';
 import { findVoice, type Voice } from './voices.js';
 import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize, type Speaker } from './types.js';
 
@@ -35,6 +36,8 @@ export interface RenderInputs {
   notice: string | null;
   /** A subtitle sidecar to write beside the video (`ad.mp4` → `ad.srt` / `ad.vtt`), or none. */
   subtitles: SubtitleFormat | null;
+  /** Scenes said by different creators (render/scenes.ts); null: the whole script by `creatorImage` with `voice`. */
+  scenes: SceneInputs[] | null;
 }
 
 /** The voice decided by the caller (src/speech/ chooses it by language and engine), with lines to tell the user. */
@@ -88,6 +91,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     rig,
     notice: [notice, ...(speech?.notices ?? [])].filter(Boolean).join('\n') || null,
     subtitles: request.subtitles,
+    scenes: null,
   };
 }
 

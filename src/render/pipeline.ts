@@ -13,6 +13,7 @@ import { decodeProblem, durationOf, firstStream, probe } from './ffmpeg/probe.js
 import { runFfmpeg } from './ffmpeg/run.js';
 import type { RenderInputs } from './inputs.js';
 import { getRunner, type ModelRunner } from './runners/index.js';
+import { scenesClip, speakScenes } from './scenes.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
 import { makeWorkDir } from './work-dir.js';
@@ -91,7 +92,9 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const cardImage = track(prepareCardImage(inputs, tools, workDir, signal));
     plateReady.catch(() => undefined);
     cardImage.catch(() => undefined);
-    const voice = await prepareVoice(inputs, tools, workDir, signal);
+    const scenes = inputs.scenes;
+    const spokenScenes = scenes ? await speakScenes(scenes, (scene, dir) => prepareVoice({ ...inputs, ...scene, audio: null }, tools, dir, signal), tools, workDir, signal) : null;
+    const voice = spokenScenes ?? (await prepareVoice(inputs, tools, workDir, signal));
     const speechEnd = LEAD_IN + voice.durationSeconds;
     const endCard = inputs.productName || inputs.cta ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, start: speechEnd + TAIL / 2, end: 0 } : null;
     const natural = speechEnd + TAIL + (endCard ? END_CARD : 0);
@@ -109,7 +112,9 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const plate = await plateReady;
     const faceBox = plate.rig ? plateBoxInFrame(plate.rig.face, inputs.size, plate) : null;
     const [clip, assPath, cardPath] = await Promise.all([
-      runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
+      scenes && spokenScenes
+        ? scenesClip({ scenes, voice: spokenScenes, voiceOffsetSeconds: LEAD_IN, durationSeconds, runner, size: inputs.size, fps: FPS, workDir, tools, signal })
+        : runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
       writeCaptions(inputs, voice.words, endCard, workDir),
       cardImage,
     ]);
