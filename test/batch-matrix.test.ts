@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE } from '../src/batch/manifest.js';
+import { Manifest } from '../src/batch/manifest.js';
 import { MATRIX_COLUMNS, parseRowsFile, validateRows } from '../src/batch/rows.js';
 import { REQUEST_FIELDS } from '../src/core/request.js';
 import { tempDir, ugc } from './support.js';
@@ -115,8 +115,8 @@ describe('a row that points at a spec file', () => {
     await write('ads/two.csv', 'name,spec\ntestimonial,two.yaml\n');
     const result = await ugc(['batch', 'ads/two.csv', '--out', 'out'], { cwd: dir.path, env });
     expect(result.code).toBe(0);
-    const manifest = JSON.parse(await readFile(join(dir.path, 'out', MANIFEST_FILE), 'utf8')) as { entries: Record<string, { name: string; state: string; outputPath: string }> };
-    const [entry] = Object.values(manifest.entries);
+    const manifest = await Manifest.load(join(dir.path, 'out'));
+    const [entry] = Object.values(manifest?.entries ?? {});
     expect(entry).toMatchObject({ name: 'testimonial', state: 'completed', outputPath: join(dir.path, 'out', 'testimonial.mp4') });
   }, 120_000);
 });
