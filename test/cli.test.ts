@@ -24,19 +24,28 @@ describe('global behaviour', () => {
     expect(result).toMatchObject({ code: 0, stdout: pkg.version });
   });
 
-  it('every command has help with examples, and shows the global flags in it', async () => {
-    // Every command and group, nested ones too (`serve keys add`), with whether it is a group.
-    const walk = (entries: readonly CommandEntry[], path: string[]): { command: string[]; group: boolean }[] =>
-      entries.filter((c) => !c.hidden).flatMap((c) => [{ command: [...path, c.name], group: Boolean(c.subcommands) }, ...walk(c.subcommands ?? [], [...path, c.name])]);
-    const leaves = walk(COMMANDS, []);
+  it('every command and group has help with examples, and shows the global flags in it', async () => {
+    // The program, every command and group, nested ones too (`serve keys add`).
+    const walk = (entries: readonly CommandEntry[], path: string[]): string[][] => entries.filter((c) => !c.hidden).flatMap((c) => [[...path, c.name], ...walk(c.subcommands ?? [], [...path, c.name])]);
+    const leaves = [[], ...walk(COMMANDS, [])];
     expect(leaves.length).toBeGreaterThanOrEqual(26);
-    for (const { command, group } of leaves) {
+    for (const command of leaves) {
       const result = await ugc([...command, '--help'], { cwd: dir.path, env });
       expect(result.code, command.join(' ')).toBe(0);
-      if (group) continue; // a group's help lists its subcommands
       expect(result.stdout, command.join(' ')).toMatch(/Examples:\n\s+\$ ugc /);
-      expect(result.stdout, command.join(' ')).toMatch(/Global Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);
+      expect(result.stdout, command.join(' ')).not.toMatch(/\(default: (\[\]|false)\)/);
+      expect(result.stdout, command.join(' ')).toMatch(/Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);
+      if (command.length > 0) expect(result.stdout, command.join(' ')).toContain('Global Options:');
     }
+  });
+
+  it('has short flags for the common ones: -s, -c, -o, -q, -j', async () => {
+    const result = await ugc(['estimate', '-s', 'Hello there, this is short.', '-c', 'mia', '-j', '-q'], { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ credits: expect.any(Number) });
+    expect(result.stderr).toBe('');
+    const help = (await ugc(['generate', '--help'], { cwd: dir.path, env })).stdout;
+    for (const flag of ['-s, --script', '-c, --creator', '-o, --out', '-q, --quiet', '-j, --json']) expect(help).toContain(flag);
   });
 
   it('offers only the flags that apply: estimate has the request flags but no --out, --webhook-url or --idempotency-key', async () => {
