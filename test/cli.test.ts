@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import estimate from '../src/commands/estimate.js';
 import generate from '../src/commands/generate.js';
-import { COMMANDS } from '../src/commands/index.js';
+import { COMMANDS, type CommandEntry } from '../src/commands/index.js';
 import watch from '../src/commands/watch.js';
 import { REQUEST_FIELDS } from '../src/core/request.js';
 import { makeTone, tempDir, ugc, ugcProcess } from './support.js';
@@ -25,7 +25,9 @@ describe('global behaviour', () => {
   });
 
   it('every command and group has help with examples, and shows the global flags in it', async () => {
-    const leaves = [[], ...COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? [[c.name], ...c.subcommands.map((s) => [c.name, s.name])] : [[c.name]]))];
+    // The program, every command and group, nested ones too (`serve keys add`).
+    const walk = (entries: readonly CommandEntry[], path: string[]): string[][] => entries.filter((c) => !c.hidden).flatMap((c) => [[...path, c.name], ...walk(c.subcommands ?? [], [...path, c.name])]);
+    const leaves = [[], ...walk(COMMANDS, [])];
     expect(leaves.length).toBeGreaterThanOrEqual(26);
     for (const command of leaves) {
       const result = await ugc([...command, '--help'], { cwd: dir.path, env });

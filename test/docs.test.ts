@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kebab } from '../src/commands/define.js';
-import { COMMANDS } from '../src/commands/index.js';
+import { COMMANDS, type CommandEntry } from '../src/commands/index.js';
 import { VARIABLES } from '../src/core/settings.js';
 import { providerNames } from '../src/providers/registry.js';
 
@@ -29,7 +29,10 @@ async function sourceFiles(dir: string): Promise<string[]> {
 describe('docs/cli.md', () => {
   it('documents every command of the program, with every flag it declares', async () => {
     const doc = await read('docs/cli.md');
-    const commands = COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? c.subcommands.map((s) => ({ name: `${c.name} ${s.name}`, load: s.load })) : [{ name: c.name, load: c.load }]));
+    // Every command, a group's subcommands (nested too), and a group that runs something itself (`ugc serve`).
+    const flatten = (entries: readonly CommandEntry[], prefix: string): { name: string; load?: CommandEntry['load'] }[] =>
+      entries.filter((c) => !c.hidden).flatMap((c) => [...(!c.subcommands || c.load ? [{ name: `${prefix}${c.name}`, load: c.load }] : []), ...flatten(c.subcommands ?? [], `${prefix}${c.name} `)]);
+    const commands = flatten(COMMANDS, '');
     const missing: string[] = [];
     for (const command of commands) {
       const text = section(doc, command.name);
@@ -81,12 +84,13 @@ describe('docs/architecture.md: what may import what', () => {
   const importsOf = async (file: string) => [...(await read(file)).matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map((m) => join(file, '..', m[1] as string));
   const rules: [string, RegExp][] = [
     ['src/core/', /^src\/(?!core\/)/],
-    ['src/render/', /^src\/(providers|commands|batch|webhooks|http|speech)\//],
-    ['src/http/', /^src\/(providers|commands|batch|webhooks|render|speech)\//],
-    ['src/speech/', /^src\/(providers|commands|batch|webhooks)\//],
-    ['src/providers/', /^src\/(commands|batch|webhooks)\//],
-    ['src/webhooks/', /^src\/(commands|batch)\//],
-    ['src/batch/', /^src\/(commands|webhooks)\//],
+    ['src/render/', /^src\/(providers|commands|batch|webhooks|http|speech|serve)\//],
+    ['src/http/', /^src\/(providers|commands|batch|webhooks|render|speech|serve)\//],
+    ['src/speech/', /^src\/(providers|commands|batch|webhooks|serve)\//],
+    ['src/providers/', /^src\/(commands|batch|webhooks|serve)\//],
+    ['src/webhooks/', /^src\/(commands|batch|serve)\//],
+    ['src/batch/', /^src\/(commands|webhooks|serve)\//],
+    ['src/serve/', /^src\/(commands|batch|webhooks)\//],
   ];
 
   it.each(rules)('%s imports nothing it must not', async (folder, forbidden) => {

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
@@ -10,8 +10,10 @@ import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type Ffmp
 import { runnerSummaries, type RunnerSummary } from '../render/runners/index.js';
 import { synthesizeSpeech } from '../render/tts.js';
 import { listVoices } from '../render/voices.js';
+import { defaultDataDir } from '../serve/layout.js';
+import { serveHealth, type ServeHealth } from '../serve/health.js';
 import { allSettings, settingText } from './config.js';
-import { defineCommand } from './define.js';
+import { defineCommand, text } from './define.js';
 
 interface Report {
   ok: boolean;
@@ -27,15 +29,20 @@ interface Report {
   settings: Setting[];
   /** The model runners, built in and configured (`ugc models add`), with their live health. */
   models: RunnerSummary[];
+  /** `ugc serve`'s data dir: keys, whether a server uses it now. */
+  serve: ServeHealth;
   problems: string[];
 }
 
 export default defineCommand({
-  examples: ['ugc doctor', 'ugc doctor --json'],
+  flags: {
+    dataDir: text('<dir>', 'the `ugc serve` data dir to check (default <config dir>/serve)'),
+  },
+  examples: ['ugc doctor', 'ugc doctor --json', 'ugc doctor --data-dir /var/lib/ugc-serve'],
   run: doctor,
 });
 
-async function doctor(ctx: Context): Promise<number> {
+async function doctor(ctx: Context, input: { dataDir?: string }): Promise<number> {
   const problems: string[] = [];
   let tools: FfmpegTools | null = null;
   let capabilities: Capabilities | null = null;
@@ -56,6 +63,8 @@ async function doctor(ctx: Context): Promise<number> {
     return [] as RunnerSummary[];
   });
   for (const model of models.filter((m) => !m.available)) problems.push(`model ${model.id}: ${model.status}${model.detail ? ` (${model.detail})` : ''}; see \`ugc models show ${model.id}\``);
+  const serve = await serveHealth(input.dataDir ? resolve(ctx.cwd, input.dataDir) : defaultDataDir(ctx.configDir));
+  if (serve.problem) problems.push(serve.problem);
   const configDir = await checkConfigDir(ctx.configDir);
   const settings = await allSettings(ctx).catch((error: unknown) => {
     problems.push(`settings: ${(error as Error).message}`);
@@ -76,6 +85,7 @@ async function doctor(ctx: Context): Promise<number> {
     profile: profileName(ctx),
     settings,
     models,
+    serve,
     problems,
   };
   await output(ctx, report, (r) => describe(ctx, r));
@@ -119,5 +129,12 @@ function describe(ctx: Context, r: Report): string[] {
     // The provider always; a base URL only where something other than the document sets it.
     ...r.settings.filter((s) => s.key === 'provider' || s.source !== 'default').map((s) => `ok   ${s.key.padEnd(8)} ${settingText(ctx, s)}`),
     ...r.models.map((m) => `${mark(m.available)} model    ${m.id} (${m.kind}) ${m.status}${m.detail ? `: ${m.detail}` : ''}`),
+    serveLine(r.serve),
   ];
+}
+
+function serveLine(s: ServeHealth): string {
+  if (!s.exists) return `-    serve    no data dir at ${s.dataDir} (made by \`ugc serve keys add <name>\`)`;
+  const running = s.runningPid ? `, running (pid ${s.runningPid})` : ', not running';
+  return `${s.problem ? 'FAIL' : s.activeKeys ? 'ok  ' : '-   '} serve    ${s.dataDir}: ${s.activeKeys} active key${s.activeKeys === 1 ? '' : 's'}${running}${s.problem ? ` (${s.problem})` : ''}`;
 }

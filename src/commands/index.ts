@@ -114,5 +114,24 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish) that completes commands, flags and creator, voice and model ids', load: () => import('./completion.js').then((m) => m.completion) },
   { name: 'batch', summary: 'produce many ads from a CSV, JSON Lines or JSON rows file; resumable; exit 5 if any row failed', progress: 'Reading rows', load: () => import('./batch.js').then((m) => m.default) },
   { name: 'worker', summary: 'take batch rows off a BullMQ queue (run on any number of machines)', load: () => import('./worker.js').then((m) => m.default) },
+  {
+    name: 'serve',
+    summary: 'serve the local pipeline as a self-hosted video API (the vidgen API): keys, queue, webhooks',
+    examples: ['ugc serve keys add ci-bot', 'ugc serve --port 8080 --host 0.0.0.0 --data-dir /var/lib/ugc-serve', 'ugc serve secret'],
+    subcommands: [
+      { name: 'start', summary: 'serve in the foreground until Ctrl-C (what `ugc serve` alone does)', isDefault: true, load: () => import('./serve.js').then((m) => m.default) },
+      {
+        name: 'keys',
+        summary: 'API keys of the server: add (printed once, stored hashed), list, revoke',
+        examples: ['ugc serve keys', 'ugc serve keys add ci-bot', 'ugc serve keys revoke ci-bot'],
+        subcommands: [
+          { name: 'add', summary: 'make a key; prints it once (only its hash is kept)', load: () => import('./serve.js').then((m) => m.keysAdd) },
+          { name: 'list', summary: 'list the keys (names, ids, state; never the keys)', isDefault: true, load: () => import('./serve.js').then((m) => m.keysList) },
+          { name: 'revoke', summary: 'deactivate a key: its requests get 401', load: () => import('./serve.js').then((m) => m.keysRevoke) },
+        ],
+      },
+      { name: 'secret', summary: 'print the secret that signs webhook deliveries (X-Webhook-Signature)', load: () => import('./serve.js').then((m) => m.secret) },
+    ],
+  },
   { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },
 ];

@@ -5,7 +5,7 @@ import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { isProcessAlive as isAlive, isTerminal, type Job } from '../core/job.js';
 import { thumbnailPathFor } from '../core/output-path.js';
-import { checkRules, InputError, SCRIPT_REQUIRED, type GenerateRequest, type RequestField } from '../core/request.js';
+import { checkRules, InputError, type GenerateRequest, type InputRules, type RequestField } from '../core/request.js';
 import { addCustomCreator, findCreator, listCreators, removeCustomCreator, type Creator } from '../render/creators.js';
 import { SUBTITLE_FORMATS, subtitlesPathFor } from '../render/subtitles.js';
 import type { ProviderDefinition } from './definition.js';
@@ -27,8 +27,11 @@ async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T
   }
 }
 
-/** One creator for the whole ad, or scenes each said by its own (a spec file's). */
-const LOCAL_INPUTS = { ...SCRIPT_REQUIRED, scenes: true };
+/**
+ * A script to speak, or a voiceover of one's own (without its script the mouth follows the voice's
+ * loudness, and there are no captions); one creator for the whole ad, or scenes each said by its own (a spec file's).
+ */
+const LOCAL_INPUTS: InputRules = { required: [['script', 'audio']], scenes: true };
 
 async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
   checkRules(request, LOCAL_INPUTS, 'local');

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { UgcError } from '../core/errors.js';
 import { alignScriptToRecording } from './align/index.js';
+import { timeUnscriptedRecording } from './align/unscripted.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
 import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
@@ -179,7 +180,10 @@ const FULL_DISK_BYTES = 8 * 1024 * 1024;
 async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<SpokenScript> {
   if (inputs.audio) {
     // The recording's own timings: captions and lips follow the speaker, and rest where the speaker pauses.
-    const aligned = await alignScriptToRecording({ script: inputs.script, audioPath: inputs.audio, voice: inputs.voice, tools, signal });
+    // Without a script (a `ugc serve` job) the lips follow its loudness, and there are no words to caption.
+    const aligned = inputs.script.trim()
+      ? await alignScriptToRecording({ script: inputs.script, audioPath: inputs.audio, voice: inputs.voice, tools, signal })
+      : await timeUnscriptedRecording({ audioPath: inputs.audio, tools, signal });
     return { path: inputs.audio, durationSeconds: aligned.durationSeconds, words: aligned.words, phonemes: aligned.phonemes };
   }
   if (inputs.speaker) return inputs.speaker.speak({ script: inputs.script, workDir, tools, signal });
