@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { Platform } from '../core/platforms.js';
 import { InputError, type GenerateRequest, type MediaField } from '../core/request.js';
 import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
 import type { FaceRig } from './face-rig.js';
@@ -25,6 +26,14 @@ export interface RenderInputs {
   productName: string | null;
   productImage: string | null;
   cta: string | null;
+  /** Big opening text over the first seconds. */
+  hook: string | null;
+  /** The user's own shots, cut in at sentence boundaries. */
+  broll: { path: string; video: boolean }[];
+  /** Shown under the end card's button. */
+  url: string | null;
+  /** Whose safe zone the layout keeps to (generic: all three). */
+  platform: Platform;
   size: FrameSize;
   minDurationSeconds: number | null;
   /** `--model`, else `talking` when the creator has a face to animate, else `still`. */
@@ -82,6 +91,10 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     productName: request.productName,
     productImage,
     cta: request.cta,
+    hook: request.hook,
+    broll: await Promise.all(request.broll.map((path) => checkShot(path, tools))),
+    url: request.url,
+    platform: request.platform ?? 'generic',
     size: frameSize(request.aspect, request.resolution),
     minDurationSeconds: request.durationSeconds,
     runner: request.model ?? (rig ? 'talking' : 'still'),
@@ -118,4 +131,12 @@ export async function checkMedia(field: MediaField, path: string, kind: 'image' 
   const problem = await mediaProblem(path, kind, tools);
   if (problem) throw new InputError({ field, message: `{}: ${problem}` });
   return path;
+}
+
+/** A b-roll file: a picture, or a video (its sound is not used). */
+async function checkShot(path: string, tools: FfmpegTools): Promise<{ path: string; video: boolean }> {
+  const info = await probe(tools.ffprobe.path, path);
+  if (info && isStillImage(info)) return { path, video: false };
+  if (info && firstStream(info, 'video')) return { path, video: true };
+  throw new InputError({ field: 'broll', message: `{}: ${path} is not a picture or a video` });
 }

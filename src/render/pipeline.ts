@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { alignScriptToRecording } from './align/index.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
-import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
-import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
+import { buildAssScript, CAPTION_FONTS_DIR, type EndCard, type Hook } from './captions.js';
+import { compositionArgs, FPS, muxArgs, thumbnailArgs, type CompositionPlan } from './compose.js';
+import { brollWindows, dimmedFillFilter, productShotFilter, productWindow, type CutIn, type Window } from './cutins.js';
+import { creatorPanel, planLayout, type Layout } from './layout.js';
+import { UPLOAD_SPECS, type Platform } from '../core/platforms.js';
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
@@ -16,10 +19,20 @@ import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitl
 import { synthesizeSpeech, writeWav } from './tts.js';
 import type { SpokenScript, WordTiming } from './types.js';
 
-/** Silence before the first word, and after the last one (before the end card, if any). */
-export const LEAD_IN = 0.3;
+/**
+ * Where the voice starts: at once (a pause before the first word loses viewers in the first second). The
+ * voice engines' own audio already begins with a few milliseconds of silence, so nothing clicks.
+ */
+export const LEAD_IN = 0;
+/** After the last word, before the ad ends. */
 const TAIL = 0.6;
-const END_CARD = 2.5;
+/** The end card: at most this long, and it comes while the last words are still being said. */
+const END_CARD = 2;
+const END_CARD_OVER_VOICE = 1.4;
+/** The hook shows this long, ending where a word starts (the captions take over from that word). */
+/** The other side of a split layout (square and landscape). */
+const SPLIT_BACKGROUND = '#101014';
+const HOOK = { min: 1.6, preferred: 2, max: 2.6 } as const;
 
 export type RenderStage = 'voice' | 'prepare' | 'encode' | 'finish';
 
@@ -55,6 +68,13 @@ export interface RenderResult {
   words: WordTiming[];
   /** Where the creator's face is in the frame (null when none was found): for layout. */
   faceBox: Box | null;
+  /** Where the overlays went. */
+  layout: Layout;
+  /** The product and b-roll shots, on the ad's clock. */
+  cutIns: CutIn[];
+  endCardStart: number | null;
+  /** Lines for the user (a length outside the platform's range). */
+  warnings: string[];
   committed: boolean;
 }
 
@@ -75,17 +95,19 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;
   try {
     report('voice', 0);
-    // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig);
-    const cardImage = prepareCardImage(inputs, tools, workDir, signal);
+    const panel = creatorPanel(inputs.aspect, inputs.size);
+    const panelSize = { width: panel.width, height: panel.height };
+    // Framing and the product shot need no voice: their ffmpeg processes run while TTS computes.
+    const plateReady = framePlate(inputs.creatorImage, panelSize, tools, workDir, signal, inputs.rig);
     plateReady.catch(() => undefined);
-    cardImage.catch(() => undefined);
     const voice = await prepareVoice(inputs, tools, workDir, signal);
-    const speechEnd = LEAD_IN + voice.durationSeconds;
-    const endCard = inputs.productName || inputs.cta ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, start: speechEnd + TAIL / 2, end: 0 } : null;
-    const natural = speechEnd + TAIL + (endCard ? END_CARD : 0);
+    const words = onAdTimeline(voice.words);
+    const lastWordEnd = words.at(-1)?.end ?? voice.durationSeconds;
+    const natural = Math.max(LEAD_IN + voice.durationSeconds, lastWordEnd + TAIL);
     const durationSeconds = Math.ceil(Math.max(natural, inputs.minDurationSeconds ?? 0) * FPS) / FPS;
-    if (endCard) endCard.end = durationSeconds;
+    const hookEnd = inputs.hook ? hookEndAt(words) : 0;
+    const wantsEndCard = Boolean(inputs.productName || inputs.cta || inputs.url);
+    const endCardStart = wantsEndCard ? Math.max(durationSeconds - END_CARD, lastWordEnd - END_CARD_OVER_VOICE, hookEnd) : durationSeconds;
     report('voice', 1);
 
     signal.throwIfAborted();
@@ -96,31 +118,39 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
     audioTrack.catch(() => undefined);
     const plate = await plateReady;
-    const faceBox = plate.rig ? plateBoxInFrame(plate.rig.face, inputs.size, plate) : null;
-    const [clip, assPath, cardPath] = await Promise.all([
-      runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
-      writeCaptions(inputs, voice.words, endCard, workDir),
-      cardImage,
+    const faceInPanel = plate.rig ? plateBoxInFrame(plate.rig.face, panelSize, plate) : null;
+    const layout = planLayout({ frame: inputs.size, aspect: inputs.aspect, platform: inputs.platform, face: faceInPanel });
+    const faceBox = faceInPanel ? { ...faceInPanel, x: faceInPanel.x + panel.x, y: faceInPanel.y + panel.y } : null;
+    const cutIns = planCutIns(inputs, words, { start: hookEnd, end: endCardStart });
+    const [clip, assPath, productShot, endCardPath] = await Promise.all([
+      runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: panelSize, fps: FPS, workDir, tools, signal }),
+      writeCaptions(inputs, words, layout, inputs.hook ? { text: inputs.hook, end: hookEnd } : undefined, wantsEndCard ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, url: inputs.url ?? undefined, start: endCardStart, end: durationSeconds } : undefined, workDir),
+      inputs.productImage ? prepareStill(inputs.productImage, productShotFilter(inputs.size, layout.safe), 'product.png', tools, workDir, signal) : null,
+      wantsEndCard ? prepareEndCard(inputs, layout, plate.path, tools, workDir, signal) : null,
     ]);
-    const card = cardPath ? { path: cardPath, ...cardPlacement(inputs.aspect, inputs.size), ...cardWindow(voice.durationSeconds) } : null;
+    for (const cut of cutIns) if (cut.kind === 'product' && productShot) cut.path = productShot;
     report('prepare', 1);
 
     await mkdir(dirname(options.outputPath), { recursive: true });
     await mkdir(dirname(options.thumbnailPath), { recursive: true });
     const filterScriptPath = join(workDir, 'graph.txt');
     const videoTrack = join(workDir, 'video.mp4');
-    const plan = { clip, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: videoTrack, filterScriptPath };
+    const plan: CompositionPlan = {
+      clip, frame: inputs.size, creator: panel, background: SPLIT_BACKGROUND, cutIns, endCard: endCardPath ? { path: endCardPath, start: endCardStart } : null,
+      logo: null, assPath, fontsDir: CAPTION_FONTS_DIR, durationSeconds, outputPath: videoTrack, filterScriptPath,
+    };
     const { args, filterGraph } = compositionArgs(plan);
     await writeFile(filterScriptPath, filterGraph);
     await runFfmpeg(tools.ffmpeg.path, args, { what: 'encoding the video', signal, durationSeconds, onProgress: (f) => report('encode', f) });
     report('finish', 0);
-    const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
+    // The thumbnail shows the creator talking, after the hook.
+    const thumbAt = Math.min(hookEnd + 0.8, durationSeconds / 2);
     await Promise.all([
       runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal }),
       runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal }),
     ]);
 
-    if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, onAdTimeline(voice.words)));
+    if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, words));
 
     signal.throwIfAborted();
     const publish = async () => {
@@ -130,7 +160,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
     report('finish', 1);
-    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, committed };
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, layout, cutIns, endCardStart: wantsEndCard ? endCardStart : null, warnings: lengthWarnings(inputs.platform, durationSeconds), committed };
   } finally {
     const temps = [tempVideo, tempThumb, ...(sidecar ? [sidecar.temp] : [])];
     await Promise.all([rm(workDir, { recursive: true, force: true }), ...temps.map((path) => rm(path, { force: true }))]);
@@ -150,11 +180,57 @@ async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: s
   return { path, durationSeconds: speech.durationSeconds, words: speech.words, phonemes: speech.phonemes };
 }
 
-async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard: { productName?: string; cta?: string; start: number; end: number } | null, workDir: string): Promise<string | null> {
-  if (inputs.captions === 'none' && !endCard) return null;
+async function writeCaptions(inputs: RenderInputs, words: WordTiming[], layout: Layout, hook: Hook | undefined, endCard: EndCard | undefined, workDir: string): Promise<string | null> {
+  if (inputs.captions === 'none' && !endCard && !hook) return null;
   const path = join(workDir, 'captions.ass');
-  await writeFile(path, buildAssScript({ words: onAdTimeline(words), style: inputs.captions, size: inputs.size, aspect: inputs.aspect, endCard: endCard ?? undefined }));
+  await writeFile(path, buildAssScript({ words, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, layout, hook, endCard }));
   return path;
+}
+
+/** The hook ends where a word starts near two seconds in, so no word is cut between hook and captions. */
+function hookEndAt(words: WordTiming[]): number {
+  const start = words.find((w) => w.start >= HOOK.min && w.start <= HOOK.max)?.start;
+  return start ?? HOOK.preferred;
+}
+
+/** The product shot where the script names it, then the b-roll at sentence starts, all between the hook and the end card. */
+function planCutIns(inputs: RenderInputs, words: WordTiming[], bounds: Window): CutIn[] {
+  const cuts: CutIn[] = [];
+  const product = inputs.productImage ? productWindow(words, inputs.productName, bounds) : null;
+  if (product && inputs.productImage) cuts.push({ kind: 'product', path: inputs.productImage, video: false, ...product });
+  const broll = brollWindows(words, inputs.broll.length, cuts, bounds);
+  broll.forEach((window, i) => {
+    const shot = inputs.broll[i];
+    if (shot) cuts.push({ kind: 'broll', path: shot.path, video: shot.video, ...window });
+  });
+  return cuts.sort((a, b) => a.start - b.start);
+}
+
+/** A length outside the platform's range, said as a warning (the ad is still made). */
+function lengthWarnings(platform: Platform, seconds: number): string[] {
+  const spec = UPLOAD_SPECS[platform];
+  const range = spec.seconds;
+  const s = seconds.toFixed(1);
+  if (range.min !== undefined && seconds < range.min) return [`The ad is ${s} s; ${spec.title} takes ${range.min}-${range.max ?? '…'} s: lengthen the script or pass --duration.`];
+  if (range.max !== undefined && seconds > range.max) return [`The ad is ${s} s; ${spec.title} takes at most ${range.max} s: shorten the script.`];
+  const suggested = range.suggested;
+  if (suggested && ((suggested.min !== undefined && seconds < suggested.min) || (suggested.max !== undefined && seconds > suggested.max))) {
+    return [`The ad is ${s} s; ${spec.title} suggests ${suggested.min}-${suggested.max} s.`];
+  }
+  return [];
+}
+
+/** One picture made once from `image` by a single-frame filter graph ending in `[shot]`. */
+async function prepareStill(image: string, graph: string, name: string, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string> {
+  const path = join(workDir, name);
+  await runFfmpeg(tools.ffmpeg.path, ['-i', image, '-filter_complex', graph, '-map', '[shot]', '-frames:v', '1', path], { what: `preparing ${name}`, signal });
+  return path;
+}
+
+/** The end card's picture: the product shot, or the creator blurred and dimmed; its text is drawn with the captions. */
+function prepareEndCard(inputs: RenderInputs, layout: Layout, platePath: string, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string> {
+  if (inputs.productImage) return prepareStill(inputs.productImage, productShotFilter(inputs.size, layout.endCard.product), 'end-card.png', tools, workDir, signal);
+  return prepareStill(platePath, dimmedFillFilter(inputs.size), 'end-card.png', tools, workDir, signal);
 }
 
 /** The subtitle file beside the video, and the temp file it is written to until published with the video. */
@@ -166,18 +242,4 @@ function subtitlesSidecar(videoPath: string, format: SubtitleFormat): { format: 
 /** Voice timings moved to where the voice sits in the ad (after the lead-in). */
 function onAdTimeline(words: WordTiming[]): WordTiming[] {
   return words.map((w) => ({ ...w, start: w.start + LEAD_IN, end: w.end + LEAD_IN }));
-}
-
-async function prepareCardImage(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string | null> {
-  if (!inputs.productImage) return null;
-  const path = join(workDir, 'card.png');
-  const { box } = cardPlacement(inputs.aspect, inputs.size);
-  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-filter_complex', productCardFilter(box), '-map', '[card]', '-frames:v', '1', path], { what: 'preparing the product card', signal });
-  return path;
-}
-
-/** The card shows while the creator talks about the product: from 15% to 65% of the speech (at least 2 s). */
-function cardWindow(speechSeconds: number): { start: number; end: number } {
-  const start = LEAD_IN + speechSeconds * 0.15;
-  return { start, end: Math.max(LEAD_IN + speechSeconds * 0.65, start + 2) };
 }
