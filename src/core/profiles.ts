@@ -4,6 +4,8 @@ export interface Profile {
   provider?: string;
   /** Base URL per provider (a self-hosted vidgen, a staging API). */
   baseUrls?: Record<string, string>;
+  /** The brand kit (a brand.json path) local renders use when `--brand` is not given. */
+  brand?: string;
 }
 
 interface ConfigShape {

@@ -60,7 +60,7 @@ export const REQUEST_FIELDS = {
   strict: { flag: 'strict', value: '', help: 'refuse a script in another language than the voice speaks (default: a warning)', kind: { type: 'switch' } },
   audio: { flag: 'audio', value: '<path>', help: 'your own voiceover (no TTS); the script then only feeds the captions', kind: { type: 'media', media: 'audio' } },
   aspect: { flag: 'aspect', value: '<ratio>', help: '9:16 (default), 16:9 or 1:1', kind: { type: 'choice', choices: ASPECT_VALUES, default: '9:16' }, matrix: true },
-  captions: { flag: 'captions', value: '<style>', help: 'karaoke (default), box, pop, clean or none', kind: { type: 'choice', choices: CAPTION_VALUES, default: 'karaoke' }, matrix: true },
+  captions: { flag: 'captions', value: '<style>', help: "karaoke (default, or the brand kit's), box, pop, clean or none", kind: { type: 'choice', choices: CAPTION_VALUES, default: null }, matrix: true },
   music: { flag: 'music', value: '<path>', help: 'background music, looped and ducked under the voice', kind: { type: 'media', media: 'audio' } },
   hook: { flag: 'hook', value: '<text>', help: 'big opening line shown over the first ~2 s (the voice starts at once)', kind: { type: 'text' }, matrix: true },
   productName: { flag: 'product-name', value: '<text>', help: 'product name: the end card, and the word that cues the product shot', kind: { type: 'text' } },

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
@@ -13,6 +13,7 @@ import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import { note } from '../core/present.js';
 import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/request.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
+import { readProfile } from '../core/profiles.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
 import { findRunner, isBuiltInRunner } from '../render/runners/index.js';
@@ -61,7 +62,10 @@ export async function checkedInputs(ctx: Context, request: GenerateRequest): Pro
   warmUpSpeech();
   const { planVoice, speechChoice } = await import('../speech/local-voices.js');
   const plan = await planVoice(ctx, request);
-  const inputs = await resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
+  // A profile's brand kit is a default for local renders; a relative path there is relative to the config dir.
+  const profileBrand = request.brand ? null : (await readProfile(ctx)).brand;
+  const brand = request.brand ?? (profileBrand ? resolve(ctx.configDir, profileBrand) : null);
+  const inputs = await resolveRenderInputs(await withDownloads(ctx, { ...request, brand }), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
   return { ...inputs, voiceId: plan.voice.id };
 }
 
@@ -112,7 +116,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
     const runnerId = typeof job.runner === 'string' ? job.runner : request.model;
     const inputs = checked ?? (await checkedInputs(ctx, runnerId ? { ...request, model: runnerId } : request));
     const runner = runnerId && !isBuiltInRunner(runnerId) ? await findRunner(runnerId, ctx.configDir, { onStatus }) : undefined;
-    await renderAd(inputs, {
+    const rendered = await renderAd(inputs, {
       tools,
       outputPath,
       thumbnailPath,
@@ -150,6 +154,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
         return final.status === 'completed';
       },
     });
+    for (const warning of rendered.warnings) note(ctx, warning);
     await writing;
     return await ctx.jobs.get(jobId);
   } catch (error) {

@@ -45,6 +45,8 @@ export interface BuildAssOptions {
   hook?: Hook;
   endCard?: EndCard;
   look?: CaptionLook;
+  /** The end card button's colours (default: the look's accent and text on it). */
+  button?: { background: string; text: string };
 }
 
 /** `#RRGGBB` as an ASS colour (`&HAABBGGRR`, alpha 00 = opaque). */
@@ -388,7 +390,8 @@ export function buildAssScript(opts: BuildAssOptions): string {
     else if (style === 'clean') events.push(textEvent(first.start, last.end, styles.caption, chunk.map((w) => w.text).join(' '), area.width, centreOf(area), layout.captionLines));
     else if (style !== 'none') events.push(...perWordEvents(chunk, style, styles.caption, look, area.width, centreOf(area), layout.captionLines));
   }
-  if (opts.endCard) events.push(...endCardEvents(opts.endCard, layout, styles, look));
+  const button = opts.button ?? { background: look.accent, text: look.onAccent };
+  if (opts.endCard) events.push(...endCardEvents(opts.endCard, layout, { ...styles, cta: { ...styles.cta, primary: assColour(button.text), secondary: assColour(button.text) } }, button.background));
 
   return [
     '[Script Info]',
@@ -425,7 +428,7 @@ function roundedRect(width: number, height: number, r: number): string {
   return `m ${k} 0 l ${w - k} 0 b ${w} 0 ${w} 0 ${w} ${k} l ${w} ${h - k} b ${w} ${h} ${w} ${h} ${w - k} ${h} l ${k} ${h} b 0 ${h} 0 ${h} 0 ${h - k} l 0 ${k} b 0 0 0 0 ${k} 0`;
 }
 
-function endCardEvents(card: EndCard, layout: Layout, styles: Record<StyleName, StyleSpec>, look: CaptionLook): string[] {
+function endCardEvents(card: EndCard, layout: Layout, styles: Record<StyleName, StyleSpec>, buttonColour: string): string[] {
   const start = Math.round(card.start * 100);
   const end = Math.round(card.end * 100);
   if (!(end > start)) return [];
@@ -443,7 +446,7 @@ function endCardEvents(card: EndCard, layout: Layout, styles: Record<StyleName, 
     const width = Math.min(cta.width, textWidth + cta.height * 0.9);
     const x = Math.round(cta.x + (cta.width - width) / 2);
     const shape = roundedRect(width, cta.height, cta.height * 0.3);
-    events.push(dialogue(start, end, styles.cta, `{\\an7\\pos(${x},${cta.y})\\p1\\bord0\\shad0\\1c${assColour(look.accent)}${fad}}${shape}{\\p0}`));
+    events.push(dialogue(start, end, styles.cta, `{\\an7\\pos(${x},${cta.y})\\p1\\bord0\\shad0\\1c${assColour(buttonColour)}${fad}}${shape}{\\p0}`));
     events.push(textEvent(start, end, styles.cta, action, cta.width * 0.85, centreOf(cta) + fad, 1, 1));
   }
   if (url) events.push(textEvent(start, end, styles.url, url, urlRect.width, centreOf(urlRect) + fad, 1));

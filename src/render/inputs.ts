@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Platform } from '../core/platforms.js';
 import { InputError, type GenerateRequest, type MediaField } from '../core/request.js';
+import { loadBrand, type Brand } from './brand.js';
 import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
 import type { FaceRig } from './face-rig.js';
 import { photoRig } from './face-photo.js';
@@ -34,6 +35,8 @@ export interface RenderInputs {
   url: string | null;
   /** Whose safe zone the layout keeps to (generic: all three). */
   platform: Platform;
+  /** The brand kit: font, colours, logo, caption preset, CTA colours. */
+  brand: Brand | null;
   size: FrameSize;
   minDurationSeconds: number | null;
   /** `--model`, else `talking` when the creator has a face to animate, else `still`. */
@@ -78,6 +81,8 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
   const audio = request.audio ? await checkMedia('audio', request.audio, 'audio', tools) : null;
   const voice = speech?.voice ?? (await findVoice(voiceId ?? 'en-us-female'));
   const music = request.music ? await checkMedia('music', request.music, 'audio', tools) : null;
+  const brand = request.brand ? await loadBrand(request.brand) : null;
+  if (brand?.logo) await checkMediaAs('brand', `${brand.path}: logo`, brand.logo.path, tools);
   const productImage = request.productImage ? await checkMedia('productImage', request.productImage, 'image', tools) : null;
   return {
     script: request.script,
@@ -86,7 +91,8 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     speaker: speech?.speaker ?? null,
     audio,
     aspect: request.aspect,
-    captions: request.captions,
+    captions: request.captions ?? brand?.captions ?? 'karaoke',
+    brand,
     music,
     productName: request.productName,
     productImage,
@@ -139,4 +145,10 @@ async function checkShot(path: string, tools: FfmpegTools): Promise<{ path: stri
   if (info && isStillImage(info)) return { path, video: false };
   if (info && firstStream(info, 'video')) return { path, video: true };
   throw new InputError({ field: 'broll', message: `{}: ${path} is not a picture or a video` });
+}
+
+/** An image named inside another input (a brand kit's logo): the problem is said as `<where>: <problem>`. */
+async function checkMediaAs(field: 'brand', where: string, path: string, tools: FfmpegTools): Promise<void> {
+  const problem = await mediaProblem(path, 'image', tools);
+  if (problem) throw new InputError({ field, message: `{}: ${where}: ${problem}` });
 }

@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { alignScriptToRecording } from './align/index.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR, type EndCard, type Hook } from './captions.js';
 import { compositionArgs, FPS, muxArgs, thumbnailArgs, type CompositionPlan } from './compose.js';
 import { brollWindows, dimmedFillFilter, productShotFilter, productWindow, type CutIn, type Window } from './cutins.js';
-import { creatorPanel, planLayout, type Layout } from './layout.js';
+import { creatorPanel, planLayout, type Layout, type Rect } from './layout.js';
+import { DEFAULT_SPLIT_BACKGROUND, type Brand } from './brand.js';
 import { UPLOAD_SPECS, type Platform } from '../core/platforms.js';
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
@@ -30,8 +31,6 @@ const TAIL = 0.6;
 const END_CARD = 2;
 const END_CARD_OVER_VOICE = 1.4;
 /** The hook shows this long, ending where a word starts (the captions take over from that word). */
-/** The other side of a split layout (square and landscape). */
-const SPLIT_BACKGROUND = '#101014';
 const HOOK = { min: 1.6, preferred: 2, max: 2.6 } as const;
 
 export type RenderStage = 'voice' | 'prepare' | 'encode' | 'finish';
@@ -119,14 +118,16 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     audioTrack.catch(() => undefined);
     const plate = await plateReady;
     const faceInPanel = plate.rig ? plateBoxInFrame(plate.rig.face, panelSize, plate) : null;
-    const layout = planLayout({ frame: inputs.size, aspect: inputs.aspect, platform: inputs.platform, face: faceInPanel });
+    const layout = planLayout({ frame: inputs.size, aspect: inputs.aspect, platform: inputs.platform, face: faceInPanel, logo: inputs.brand?.logo });
     const faceBox = faceInPanel ? { ...faceInPanel, x: faceInPanel.x + panel.x, y: faceInPanel.y + panel.y } : null;
     const cutIns = planCutIns(inputs, words, { start: hookEnd, end: endCardStart });
-    const [clip, assPath, productShot, endCardPath] = await Promise.all([
+    const [clip, assPath, productShot, endCardPath, logoPath, fontsDir] = await Promise.all([
       runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: panelSize, fps: FPS, workDir, tools, signal }),
       writeCaptions(inputs, words, layout, inputs.hook ? { text: inputs.hook, end: hookEnd } : undefined, wantsEndCard ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, url: inputs.url ?? undefined, start: endCardStart, end: durationSeconds } : undefined, workDir),
-      inputs.productImage ? prepareStill(inputs.productImage, productShotFilter(inputs.size, layout.safe), 'product.png', tools, workDir, signal) : null,
+      inputs.productImage ? prepareStill(inputs.productImage, productShotFilter(inputs.size, productBox(layout)), 'product.png', tools, workDir, signal) : null,
       wantsEndCard ? prepareEndCard(inputs, layout, plate.path, tools, workDir, signal) : null,
+      inputs.brand?.logo && layout.logo ? prepareStill(inputs.brand.logo.path, logoFilter(layout.logo), 'logo.png', tools, workDir, signal) : null,
+      captionFonts(inputs.brand, workDir),
     ]);
     for (const cut of cutIns) if (cut.kind === 'product' && productShot) cut.path = productShot;
     report('prepare', 1);
@@ -136,8 +137,8 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const filterScriptPath = join(workDir, 'graph.txt');
     const videoTrack = join(workDir, 'video.mp4');
     const plan: CompositionPlan = {
-      clip, frame: inputs.size, creator: panel, background: SPLIT_BACKGROUND, cutIns, endCard: endCardPath ? { path: endCardPath, start: endCardStart } : null,
-      logo: null, assPath, fontsDir: CAPTION_FONTS_DIR, durationSeconds, outputPath: videoTrack, filterScriptPath,
+      clip, frame: inputs.size, creator: panel, background: inputs.brand?.background ?? DEFAULT_SPLIT_BACKGROUND, cutIns, endCard: endCardPath ? { path: endCardPath, start: endCardStart } : null,
+      logo: logoPath && layout.logo ? { path: logoPath, x: layout.logo.x, y: layout.logo.y } : null, assPath, fontsDir, durationSeconds, outputPath: videoTrack, filterScriptPath,
     };
     const { args, filterGraph } = compositionArgs(plan);
     await writeFile(filterScriptPath, filterGraph);
@@ -183,7 +184,8 @@ async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: s
 async function writeCaptions(inputs: RenderInputs, words: WordTiming[], layout: Layout, hook: Hook | undefined, endCard: EndCard | undefined, workDir: string): Promise<string | null> {
   if (inputs.captions === 'none' && !endCard && !hook) return null;
   const path = join(workDir, 'captions.ass');
-  await writeFile(path, buildAssScript({ words, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, layout, hook, endCard }));
+  const brand = inputs.brand;
+  await writeFile(path, buildAssScript({ words, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, layout, hook, endCard, look: brand?.look, button: brand?.cta }));
   return path;
 }
 
@@ -218,6 +220,27 @@ function lengthWarnings(platform: Platform, seconds: number): string[] {
     return [`The ad is ${s} s; ${spec.title} suggests ${suggested.min}-${suggested.max} s.`];
   }
   return [];
+}
+
+/** Where the product sits in its cut-in: the safe zone, or in a split layout the creator's side of it (the captions keep theirs). */
+function productBox(layout: Layout): Rect {
+  if (!layout.split) return layout.safe;
+  const right = Math.min(layout.safe.x + layout.safe.width, layout.creator.x + layout.creator.width);
+  return { ...layout.safe, width: right - layout.safe.x };
+}
+
+/** The shipped caption fonts, plus the brand's own font in a private folder when it has one. */
+async function captionFonts(brand: Brand | null, workDir: string): Promise<string> {
+  if (!brand?.fontFile) return CAPTION_FONTS_DIR;
+  const dir = join(workDir, 'fonts');
+  await mkdir(dir, { recursive: true });
+  await Promise.all([copyFile(join(CAPTION_FONTS_DIR, 'Montserrat-ExtraBold.ttf'), join(dir, 'Montserrat-ExtraBold.ttf')), copyFile(brand.fontFile, join(dir, `brand${extname(brand.fontFile)}`))]);
+  return dir;
+}
+
+/** Single-frame filter: the logo contained in its square, transparency kept. */
+function logoFilter(box: Rect): string {
+  return `[0:v]format=rgba,scale=${box.width}:${box.height}:force_original_aspect_ratio=decrease:flags=lanczos[shot]`;
 }
 
 /** One picture made once from `image` by a single-frame filter graph ending in `[shot]`. */
