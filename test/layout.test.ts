@@ -33,8 +33,8 @@ describe('safe zones', () => {
     expect(safeZone('generic', '9:16', frame)).toEqual({ x: 120, y: 288, width: 768, height: 960 });
     expect(safeZone('shorts', '9:16', frame)).toEqual({ x: 48, y: 288, width: 1080 - 48 - 192, height: 1920 - 288 - 672 });
     const reels = safeZone('reels', '9:16', frame);
-    expect([reels.y, 1920 - reels.y - reels.height]).toEqual([269, 672]);
-    expect(reels.x).toBe(65);
+    expect([reels.y, 1920 - reels.y - reels.height]).toEqual([270, 672]);
+    expect(reels.x).toBe(66);
   });
 
   it('generic fits inside every platform\'s zone', () => {

@@ -37,18 +37,22 @@ const PORTRAIT_INSETS: Record<Platform, { top: number; bottom: number; left: num
 const WIDE_INSETS = { top: 0.05, bottom: 0.12, left: 0.05, right: 0.05 };
 
 export function safeZone(platform: Platform, aspect: Aspect, frame: FrameSize): Rect {
-  if (aspect === '9:16') {
-    const inset = PORTRAIT_INSETS[platform];
-    const kx = frame.width / 1080;
-    const ky = frame.height / 1920;
-    const left = Math.ceil(inset.left * kx);
-    const top = Math.ceil(inset.top * ky);
-    return { x: left, y: top, width: Math.floor(frame.width - inset.right * kx) - left, height: Math.floor(frame.height - inset.bottom * ky) - top };
-  }
-  const left = Math.ceil(WIDE_INSETS.left * frame.width);
-  const top = Math.ceil(WIDE_INSETS.top * frame.height);
-  return { x: left, y: top, width: Math.floor(frame.width * (1 - WIDE_INSETS.right)) - left, height: Math.floor(frame.height * (1 - WIDE_INSETS.bottom)) - top };
+  const inset = aspect === '9:16' ? portraitInsets(platform, frame) : { top: WIDE_INSETS.top * frame.height, bottom: WIDE_INSETS.bottom * frame.height, left: WIDE_INSETS.left * frame.width, right: WIDE_INSETS.right * frame.width };
+  // Even edges, rounded inwards: overlays on a 4:2:0 picture are placed on even pixels.
+  const left = evenCeil(inset.left);
+  const top = evenCeil(inset.top);
+  return { x: left, y: top, width: evenFloor(frame.width - inset.right) - left, height: evenFloor(frame.height - inset.bottom) - top };
 }
+
+function portraitInsets(platform: Platform, frame: FrameSize) {
+  const inset = PORTRAIT_INSETS[platform];
+  const kx = frame.width / 1080;
+  const ky = frame.height / 1920;
+  return { top: inset.top * ky, bottom: inset.bottom * ky, left: inset.left * kx, right: inset.right * kx };
+}
+
+const evenCeil = (n: number) => 2 * Math.ceil(n / 2 - 1e-9);
+const evenFloor = (n: number) => 2 * Math.floor(n / 2 + 1e-9);
 
 export const intersects = (a: Rect, b: Rect): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 export const contains = (outer: Rect, inner: Rect): boolean =>
@@ -206,7 +210,7 @@ export function planLayout(input: LayoutInput): Layout {
 
 /** The logo in its corner of the safe zone, or the first other corner that keeps it off the face and the text; none if no corner does. */
 function placeLogo(corner: LogoCorner, safe: Rect, avoid: Rect[], unit: number): Rect | null {
-  const side = Math.round(unit * 0.14);
+  const side = evenFloor(unit * 0.14);
   const at = (c: LogoCorner): Rect => ({
     x: c.endsWith('left') ? safe.x : safe.x + safe.width - side,
     y: c.startsWith('top') ? safe.y : safe.y + safe.height - side,
