@@ -10,7 +10,7 @@ import { creatorPanel, safeZone, type Rect } from '../src/render/layout.js';
 import { FRAME_SIZES, type Aspect } from '../src/render/types.js';
 import { ffmpegStderr, grayFrame, tempDir, ugc } from './support.js';
 
-const SCRIPT = 'Okay so this changed my mornings. I make it in two minutes and it tastes amazing. You have to try it.';
+const SCRIPT = 'Okay so this changed my mornings. I make it in two minutes and it tastes amazing. My friends all asked for it. You have to try it.';
 let dir: { path: string; cleanup: () => Promise<void> };
 let env: Record<string, string>;
 
@@ -86,5 +86,47 @@ describe('--brand', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--brand');
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('local-only layout fields on a remote provider', () => {
+  it.each([
+    ['--hook', 'Wait for it'],
+    ['--url', 'glow.example'],
+    ['--platform', 'tiktok'],
+    ['--broll', 'brand.json'],
+  ])('%s is refused (exit 2), not silently dropped', async (flag, value) => {
+    const result = await ugc(['generate', '--provider', 'unrealugc', '--script', 'Hi there.', '--product-name', 'Glow', flag, value], { cwd: dir.path, env: { ...env, UGC_API_KEY: 'test-key' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`unrealugc does not take ${flag}`);
+  });
+});
+
+describe('--broll', () => {
+  it('cuts a muted video and a picture in at sentence starts, full frame, ~2 s each', async () => {
+    const clip = join(dir.path, 'clip.mp4');
+    const picture = join(dir.path, 'green.png');
+    await ffmpegStderr(['-f', 'lavfi', '-i', 'color=c=0x2040e0:s=640x360:d=4', '-f', 'lavfi', '-i', 'sine=f=500:d=4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+    await ffmpegStderr(['-f', 'lavfi', '-i', 'color=c=0x20c040:s=500x500', '-frames:v', '1', picture]);
+    const job = await render(['--creator', 'mia', '--captions', 'none', '--broll', clip, '--broll', picture, '--resolution', '720p', '--out', 'broll.mp4']);
+    const { width, height } = { width: 720, height: 1280 };
+    const file = job.output.path as string;
+    const shown: { blue: number[]; green: number[] } = { blue: [], green: [] };
+    for (let t = 0.1; t < (job.output.durationSeconds as number); t += 0.2) {
+      const frame = await grayFrame(file, t, width, height);
+      // The whole frame one flat shade: a cut-in (cover-scaled, so no creator shows at the edges).
+      const corners = [frame[0], frame[width - 1], frame[(height - 1) * width], frame[height * width - 1], frame[(height / 2) * width + width / 2]] as number[];
+      if (Math.max(...corners) - Math.min(...corners) > 6) continue;
+      const v = corners[0] as number;
+      // Gray of 0x2040e0 is about 66; of 0x20c040 about 124.
+      if (Math.abs(v - 66) < 20) shown.blue.push(t);
+      if (Math.abs(v - 124) < 20) shown.green.push(t);
+    }
+    for (const [colour, times] of Object.entries(shown)) {
+      expect(times.length, `${colour} shown`).toBeGreaterThan(4);
+      expect((times.at(-1) as number) - (times[0] as number), colour).toBeLessThanOrEqual(2.1);
+      expect(times[0] as number, colour).toBeGreaterThan(1);
+    }
+    expect(shown.blue[0] as number).toBeLessThan(shown.green[0] as number);
   });
 });

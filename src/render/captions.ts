@@ -382,7 +382,7 @@ export function buildAssScript(opts: BuildAssOptions): string {
   const perLine = Math.max(4, Math.floor(inner(area.width, styles.caption) / (0.5 * layout.captionFontSize)));
   const chunks = chunkWords(words, GROUP_WORDS, perLine * layout.captionLines, PHRASE_END).filter(hasDuration);
 
-  if (opts.hook) events.push(...hookEvents(opts.hook, styles.hook, layout.hook));
+  if (opts.hook) events.push(...hookEvents(opts.hook, styles.hook, layout.hook, layout.hookLines));
   for (const chunk of chunks) {
     const first = chunk[0] as Word;
     const last = chunk[chunk.length - 1] as Word;
@@ -412,12 +412,12 @@ export function buildAssScript(opts: BuildAssOptions): string {
   ].join('\n');
 }
 
-function hookEvents(hook: Hook, style: StyleSpec, rect: Rect): string[] {
+function hookEvents(hook: Hook, style: StyleSpec, rect: Rect, lines: number): string[] {
   const text = cleanCaptionText(hook.text);
   const end = Math.round(hook.end * 100);
   if (!text || end <= 0 || rect.height <= 0) return [];
   // It lands with a quick scale-in and leaves with a short fade.
-  return [textEvent(0, end, style, text, rect.width, `${centreOf(rect)}\\fscx85\\fscy85\\t(0,150,\\fscx100\\fscy100)\\fad(0,150)`, 2)];
+  return [textEvent(0, end, style, text, rect.width, `${centreOf(rect)}\\fscx85\\fscy85\\t(0,150,\\fscx100\\fscy100)\\fad(0,150)`, lines)];
 }
 
 /** A rounded rectangle `width` x `height` as an ASS drawing (corners of radius `r`, as cubic Béziers). */

@@ -100,6 +100,7 @@ export interface Layout {
   /** Lines a caption group may wrap to in its rectangle (1 in a tight band). */
   captionLines: 1 | 2;
   hookFontSize: number;
+  hookLines: 1 | 2;
 }
 
 /**
@@ -190,8 +191,11 @@ export function planLayout(input: LayoutInput): Layout {
 
   const logo = input.logo ? placeLogo(input.logo.corner, safe, [face, captions, hook], unit) : null;
   const fontFor = (r: Rect, want: number, lines: number) => Math.max(8, Math.min(want, Math.floor(r.height / (lines * 1.3))));
-  // A tight band (a close-up) takes one line of larger text rather than two small ones.
-  const captionLines = fontFor(captions, captionFontSize(frame), 2) >= captionFontSize(frame) * 0.6 ? 2 : 1;
+  // A band too low for two lines at full size takes one line of larger text rather than two small ones.
+  const full = captionFontSize(frame);
+  const captionLines = fontFor(captions, full, 2) >= full || fontFor(captions, full, 2) >= fontFor(captions, full, 1) ? 2 : 1;
+  const hookFull = Math.round(full * 1.15);
+  const hookLines = fontFor(hook, hookFull, 2) >= hookFull * 0.75 ? 2 : 1;
   return {
     frame,
     safe,
@@ -202,9 +206,10 @@ export function planLayout(input: LayoutInput): Layout {
     captions,
     endCard: planEndCard(safe, unit),
     logo,
-    captionFontSize: fontFor(captions, captionFontSize(frame), captionLines),
+    captionFontSize: fontFor(captions, full, captionLines),
     captionLines,
-    hookFontSize: fontFor(hook, Math.round(captionFontSize(frame) * 1.15), 2),
+    hookFontSize: fontFor(hook, hookFull, hookLines),
+    hookLines,
   };
 }
 
