@@ -43,17 +43,18 @@ describe('login, whoami, logout', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toContain(emulator.apiKey);
 
-    // The profile now remembers the provider: no --provider needed.
-    const whoami = await run(['whoami', '--json']);
+    // Logging in does not change the default provider (still local): --provider names it.
+    expect((await run(['whoami', '--json'])).code).toBe(2);
+    const whoami = await run(['whoami', '--provider', 'unrealugc', '--json']);
     expect(whoami.code).toBe(0);
     expect(JSON.parse(whoami.stdout)).toMatchObject({ provider: 'unrealugc', keySource: 'profile', credits: expect.any(Number) });
     expect(whoami.stdout).not.toContain(emulator.apiKey);
   });
 
   it('UGC_API_KEY wins over the stored key', async () => {
-    const result = await run(['whoami', '--json'], { env: { UGC_API_KEY: 'usk_live_env-key-that-is-wrong' } });
+    const result = await run(['whoami', '--provider', 'unrealugc', '--json'], { env: { UGC_API_KEY: 'usk_live_env-key-that-is-wrong' } });
     expect(result.code).toBe(4);
-    const ok = await run(['whoami', '--json'], { env: { UGC_API_KEY: emulator.apiKey } });
+    const ok = await run(['whoami', '--provider', 'unrealugc', '--json'], { env: { UGC_API_KEY: emulator.apiKey } });
     expect(JSON.parse(ok.stdout).keySource).toBe('environment');
   });
 

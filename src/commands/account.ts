@@ -2,9 +2,10 @@ import type { Context } from '../core/context.js';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import { removeKey, saveKey } from '../core/credentials.js';
 import { note, output, printJson } from '../core/present.js';
-import { profileName, updateProfile } from '../core/profiles.js';
+import { profileName, providerSetting, updateProfile, withValue } from '../core/profiles.js';
 import type { AccountPart, ProviderDefinition } from '../providers/definition.js';
 import { currentProvider } from '../providers/registry.js';
+import { settingFor, settingText } from './config.js';
 import { defineCommand, toggle } from './define.js';
 
 /** The provider's account part: a provider without one (local) needs no account, which is a usage error. */
@@ -14,20 +15,41 @@ async function withAccount(ctx: Context, command: string): Promise<{ provider: P
   return { provider, account: provider.account };
 }
 
-/** Reads the key (masked prompt on a terminal, stdin with --with-token), checks it with the provider, then stores it. */
+/**
+ * Reads the key (masked prompt on a terminal, stdin with --with-token), checks it with the provider, then
+ * stores it, with --base-url when given. The default provider changes only with --set-default.
+ */
 export const login = defineCommand({
-  flags: { withToken: toggle('read the key from stdin instead of prompting') },
-  examples: ['ugc login --provider unrealugc', 'echo "$UNREALUGC_KEY" | ugc login --provider unrealugc --with-token'],
-  async run(ctx, { withToken }) {
+  flags: {
+    withToken: toggle('read the key from stdin instead of prompting'),
+    setDefault: toggle('also make this provider the default of the profile (as `ugc config set provider <name>`)'),
+  },
+  examples: ['ugc login --provider unrealugc', 'echo "$UNREALUGC_KEY" | ugc login --provider unrealugc --with-token', 'ugc login --provider vidgen --base-url http://render-box:8080 --set-default'],
+  async run(ctx, { withToken, setDefault }) {
     const { provider, account } = await withAccount(ctx, 'login');
+    // A provider that makes no videos (a speech engine's account) cannot be the default.
+    if (setDefault && !provider.jobs) throw new UsageError(`the ${provider.name} provider makes no videos, so it cannot be the default provider`);
     const key = (withToken ? await readStdin(ctx) : await prompt(ctx, provider.name)).trim();
     if (!key) throw new UsageError('the API key is empty');
     const verified = await account.verify(ctx, key);
     await saveKey(ctx.configDir, profileName(ctx), provider.name, key);
-    // A provider that makes no videos (a speech engine's account) never becomes the default.
-    if (provider.jobs) await updateProfile(ctx, (profile) => ({ ...profile, provider: profile.provider ?? provider.name }));
-    if (ctx.global.json) printJson(ctx, { provider: provider.name, profile: profileName(ctx), account: verified.account });
-    else ctx.io.stderr.write(`Logged in to ${provider.name} as ${verified.account} (profile ${profileName(ctx)}).\n`);
+    const baseUrl = ctx.global.baseUrl ?? null;
+    if (baseUrl || setDefault) {
+      await updateProfile(ctx, (profile) => {
+        const withUrl = baseUrl ? withValue(profile, { name: 'base-url', provider: provider.name }, baseUrl) : profile;
+        return setDefault ? withValue(withUrl, { name: 'provider', provider: null }, provider.name) : withUrl;
+      });
+    }
+    const chosen = await providerSetting({ ...ctx, global: { ...ctx.global, provider: undefined } });
+    if (ctx.global.json) {
+      printJson(ctx, { provider: provider.name, profile: profileName(ctx), account: verified.account, baseUrl, defaultProvider: chosen.value });
+      return;
+    }
+    ctx.io.stderr.write(`Logged in to ${provider.name} as ${verified.account} (profile ${profileName(ctx)}).\n`);
+    if (baseUrl) note(ctx, `Stored the base URL ${baseUrl} for ${provider.name}.`);
+    if (provider.jobs && chosen.value !== provider.name) {
+      note(ctx, `The default provider is ${settingText(ctx, chosen)}: pass --provider ${provider.name}, or run \`ugc config set provider ${provider.name}\`.`);
+    }
   },
 });
 
@@ -45,10 +67,14 @@ export const whoami = defineCommand({
   async run(ctx) {
     const { provider, account } = await withAccount(ctx, 'whoami');
     const { keySource, ...details } = await account.whoami(ctx);
-    await output(ctx, { provider: provider.name, profile: profileName(ctx), keySource, ...details }, (r) => [
+    const [chosen, baseUrl] = await Promise.all([providerSetting(ctx), settingFor(ctx, { name: 'base-url', provider: provider.name })]);
+    const shown = { provider: provider.name, providerSource: chosen.source, baseUrl: baseUrl.value, baseUrlSource: baseUrl.source, profile: profileName(ctx), keySource, ...details };
+    await output(ctx, shown, (r) => [
       `${r.account} on ${r.provider}`,
       ...(r.plan ? [`plan      ${r.plan}`] : []),
       ...(r.credits !== undefined && r.credits !== null ? [`credits   ${r.credits}`] : []),
+      `provider  ${settingText(ctx, chosen)}`,
+      `base URL  ${settingText(ctx, baseUrl)}`,
       `key from  ${keySource === 'environment' ? String((r as Record<string, unknown>).keyVariable ?? 'UGC_API_KEY') : `profile "${r.profile}"`}`,
     ]);
   },

@@ -3,7 +3,7 @@ import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { eachRow, fieldLines, note, output } from '../core/present.js';
 import type { Catalog } from '../providers/definition.js';
-import { checkMediaFile } from '../providers/media.js';
+import { checkMediaFile, photoAdvice } from '../providers/media.js';
 import { currentProvider, requirePart, supported } from '../providers/registry.js';
 import { defineCommand, requiredText } from './define.js';
 
@@ -48,7 +48,11 @@ export async function addFromFile(ctx: Context, part: Part, media: 'image' | 'au
   if (display.length < 2 || display.length > 80) throw new UsageError('--name must be 2 to 80 characters');
   const file = resolve(ctx.cwd, path);
   await checkMediaFile(ctx, file, media);
-  await output(ctx, await add(ctx, file, display), (item) => item.id);
+  if (part === 'creators') for (const advice of await photoAdvice(ctx, file)) note(ctx, `warning: ${advice}`);
+  const item = await add(ctx, file, display);
+  // stdout keeps the id (scripts read it); the slug, where the catalog gives one, is what people type.
+  if (typeof item.slug === 'string' && item.slug) note(ctx, `Added "${display}": use --creator ${item.slug} (id ${item.id}).`);
+  await output(ctx, item, (added) => added.id);
 }
 
 export const removeItem = (part: Part, example: string) =>

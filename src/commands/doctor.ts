@@ -4,10 +4,12 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
 import { output } from '../core/present.js';
+import { profileName, type Setting } from '../core/profiles.js';
 import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
 import { runnerSummaries, type RunnerSummary } from '../render/runners/index.js';
 import { synthesizeSpeech } from '../render/tts.js';
 import { listVoices } from '../render/voices.js';
+import { allSettings, settingText } from './config.js';
 import { defineCommand } from './define.js';
 
 interface Report {
@@ -18,6 +20,9 @@ interface Report {
   tts: { ok: boolean; engine: string; voices: number; error?: string };
   configDir: { path: string; writable: boolean; error?: string };
   keys: { UGC_API_KEY: boolean };
+  /** The profile in use, and every setting's value and where it comes from (as `ugc config list`). */
+  profile: string;
+  settings: Setting[];
   /** The model runners, built in and configured (`ugc models add`), with their live health. */
   models: RunnerSummary[];
   problems: string[];
@@ -50,6 +55,10 @@ async function doctor(ctx: Context): Promise<number> {
   });
   for (const model of models.filter((m) => !m.available)) problems.push(`model ${model.id}: ${model.status}${model.detail ? ` (${model.detail})` : ''}; see \`ugc models show ${model.id}\``);
   const configDir = await checkConfigDir(ctx.configDir);
+  const settings = await allSettings(ctx).catch((error: unknown) => {
+    problems.push(`settings: ${(error as Error).message}`);
+    return [] as Setting[];
+  });
   if (!configDir.writable) problems.push(`config dir ${ctx.configDir} is not writable: ${configDir.error}`);
   const report: Report = {
     ok: problems.length === 0,
@@ -59,10 +68,12 @@ async function doctor(ctx: Context): Promise<number> {
     tts,
     configDir,
     keys: { UGC_API_KEY: Boolean(ctx.settings.apiKey) },
+    profile: profileName(ctx),
+    settings,
     models,
     problems,
   };
-  await output(ctx, report, describe);
+  await output(ctx, report, (r) => describe(ctx, r));
   if (!ctx.global.json) for (const problem of problems) ctx.io.stderr.write(`problem: ${problem}\n`);
   return report.ok ? ExitCode.Ok : ExitCode.Error;
 }
@@ -92,7 +103,7 @@ async function checkConfigDir(dir: string): Promise<Report['configDir']> {
   }
 }
 
-function describe(r: Report): string[] {
+function describe(ctx: Context, r: Report): string[] {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
   return [
     ...(r.ffmpeg ? [`${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`] : []),
@@ -100,6 +111,8 @@ function describe(r: Report): string[] {
     `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`,
     `${mark(r.configDir.writable)} config   ${r.configDir.path}`,
     `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`,
+    // The provider always; a base URL only where something other than the document sets it.
+    ...r.settings.filter((s) => s.key === 'provider' || s.source !== 'default').map((s) => `ok   ${s.key.padEnd(8)} ${settingText(ctx, s)}`),
     ...r.models.map((m) => `${mark(m.available)} model    ${m.id} (${m.kind}) ${m.status}${m.detail ? `: ${m.detail}` : ''}`),
   ];
 }

@@ -1,6 +1,6 @@
 import { ExitCode } from '../core/errors.js';
 import { isTerminal, newJobId } from '../core/job.js';
-import { resolveOutputPath } from '../core/output-path.js';
+import { checkOutputWritable, resolveOutputPath } from '../core/output-path.js';
 import { describeJob, output } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { follow } from '../providers/follow.js';
@@ -29,6 +29,8 @@ export default defineCommand({
     const wait = input.wait;
     const jobId = newJobId();
     const outputPath = resolveOutputPath(input.out, jobId, ctx.cwd);
+    // Before anything renders or is spent, at any provider: a path that cannot be written fails now (exit 2).
+    await checkOutputWritable(outputPath);
     const progress = wait ? await ProgressDisplay.start(ctx, `${jobs.activity}…`) : null;
     const started = Date.now();
     let stageShown = '';

@@ -62,6 +62,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
   },
   { name: 'check', summary: "preflight a video against a platform's upload spec (TikTok, Reels, Shorts): one line per check", load: () => import('./check.js').then((m) => m.default) },
+  {
+    name: 'config',
+    summary: 'stored settings of a profile: the default provider, base URLs; and where each value in use comes from',
+    subcommands: [
+      { name: 'list', summary: 'every setting with its value and where it comes from (flag, environment, profile, default)', isDefault: true, load: () => import('./config.js').then((m) => m.list) },
+      { name: 'get', summary: 'print the value in use of one setting', load: () => import('./config.js').then((m) => m.get) },
+      { name: 'set', summary: 'store a setting in the profile', load: () => import('./config.js').then((m) => m.set) },
+      { name: 'unset', summary: 'remove a stored setting from the profile', load: () => import('./config.js').then((m) => m.unset) },
+    ],
+  },
   { name: 'doctor', summary: 'check ffmpeg, TTS, the config dir and keys', load: () => import('./doctor.js').then((m) => m.default) },
   { name: 'login', summary: 'store an API key for a provider (checked with the provider first)', load: () => import('./account.js').then((m) => m.login) },
   { name: 'logout', summary: 'remove the stored API key of a provider', load: () => import('./account.js').then((m) => m.logout) },

@@ -94,6 +94,15 @@ export class HttpClient {
     return trackerFor(`${this.scope}:${method} ${rest.split('/').filter(Boolean)[0] ?? ''}`);
   }
 
+  /** The provider this client talks to, by its `--provider` name. */
+  get provider(): string {
+    return this.options.provider;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
   /**
    * How far the provider's clock is ahead of ours (ms), from the `Date` header of its last answer, or null
    * before any. Times the provider reports (a job's `createdAt`) compare with ours after subtracting it.
@@ -273,7 +282,7 @@ export class HttpClient {
   }
 
   /** Keys never leave through messages: a provider that echoes the key gets it blanked. */
-  private redact(text: string): string {
+  redact(text: string): string {
     const key = this.options.auth?.key;
     return key && key.length >= 6 ? text.split(key).join('[redacted]') : text;
   }

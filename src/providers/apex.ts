@@ -6,6 +6,7 @@ import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
 import { deliveredJob, endedAt, errorMessage, requestText, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
+import { isNumber, isObject, isText, shaped } from './answers.js';
 
 interface ApexJob {
   jobId: string;
@@ -241,8 +242,8 @@ export default defineRemoteProvider({
   },
 
   async whoami(http) {
-    const { data } = await http.get<{ data: { credits: number; plan: string } }>('/api/usage');
-    return { account: `${data.data.plan} plan`, plan: data.data.plan, credits: data.data.credits };
+    const usage = shaped<{ data: { credits: number; plan: string } }>(http, 'GET /api/usage', (await http.get('/api/usage')).data, (d) => isObject(d.data) && isNumber(d.data.credits) && isText(d.data.plan), 'the usage of an account');
+    return { account: `${usage.data.plan} plan`, plan: usage.data.plan, credits: usage.data.credits };
   },
 
   async estimate(_http, request) {

@@ -23,6 +23,8 @@ export interface ProviderDefinition {
   readonly summary: string;
   /** The API document it follows, by name and address. */
   readonly document?: string;
+  /** An HTTP API: its documented base URL, or null when it is self-hosted (a base URL must be given or configured). */
+  readonly api?: { readonly documentedBaseUrl: string | null };
   /** Making videos: `generate`, `status`, `watch`, `batch`. */
   readonly jobs?: JobsPart;
   /** `cancel`: stops a job that has not ended. */

@@ -1,4 +1,5 @@
 import type { Context } from '../core/context.js';
+import { isObject, isText, shaped } from './answers.js';
 import type { Account, CatalogItem, ProviderDefinition } from './definition.js';
 
 /**
@@ -11,16 +12,12 @@ const speech = () => import('../speech/elevenlabs.js');
 /** `GET /v1/user`: the account's plan and the characters left this period. */
 async function account(ctx: Context, key?: string): Promise<Account> {
   const { elevenLabsClient } = await speech();
-  const { data } = await (await elevenLabsClient(ctx, { key, asProvider: true })).get<Record<string, unknown>>('v1/user');
-  const user = data && typeof data === 'object' ? data : {};
+  const http = await elevenLabsClient(ctx, { key, asProvider: true });
+  const user = shaped<Record<string, unknown>>(http, 'GET /v1/user', (await http.get('v1/user')).data, (d) => [d.first_name, d.user_id].some(isText) || (isObject(d.subscription) && isText(d.subscription.tier)), 'an account');
   const subscription = (user.subscription ?? {}) as { tier?: unknown; character_count?: unknown; character_limit?: unknown };
   const used = Number(subscription.character_count);
   const limit = Number(subscription.character_limit);
-  const name = [user.first_name, user.user_id].find((v) => typeof v === 'string' && v);
-  if (!name && typeof subscription.tier !== 'string') {
-    const { UgcError } = await import('../core/errors.js');
-    throw new UgcError('elevenlabs: GET /v1/user did not answer an account', { code: 'bad_response' });
-  }
+  const name = [user.first_name, user.user_id].find(isText);
   return {
     account: typeof name === 'string' ? name : 'ElevenLabs account',
     plan: typeof subscription.tier === 'string' ? subscription.tier : null,
@@ -36,6 +33,8 @@ const elevenlabs: ProviderDefinition = {
   name: 'elevenlabs',
   summary: 'ElevenLabs voices for local renders: login and the voice list (a speech engine, not a video API)',
   document: 'ElevenLabs API reference, https://elevenlabs.io/docs/api-reference (Get user, List voices, Text to speech with timestamps)',
+  // ELEVENLABS_API in src/speech/elevenlabs.ts (not imported here: that module loads only when used).
+  api: { documentedBaseUrl: 'https://api.elevenlabs.io' },
   account: {
     verify: (ctx, key) => account(ctx, key),
     async whoami(ctx) {

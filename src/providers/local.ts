@@ -62,7 +62,7 @@ function eventBody(event: string, kind: EventKind, job: Job, timestamp: string):
   return { type: event, timestamp, data: { ...rest, status, ...(status === 'completed' ? { progress: 100 } : {}) } };
 }
 
-const creatorRow = (c: Creator) => (c.isCustom ? [c.id, '', c.name, '', '', 'custom', '', c.defaultVoice] : [c.id, c.slug, c.name, c.gender, c.age, c.category, c.style, c.defaultVoice]);
+const creatorRow = (c: Creator) => (c.isCustom ? [c.id, c.slug ?? '', c.name, '', '', 'custom', '', c.defaultVoice] : [c.id, c.slug, c.name, c.gender, c.age, c.category, c.style, c.defaultVoice]);
 
 const list = (value: unknown) => (Array.isArray(value) ? value.join(', ') : String(value ?? ''));
 

@@ -34,4 +34,30 @@ export async function checkUploadLimits(provider: string, limit: UploadLimit, ki
   return contentType;
 }
 
+/** The size a creator photo is shown at: the 9:16 frame at 1080p (and at least the 720p frame, 720x1280). */
+const PHOTO_BEST = { width: 1080, height: 1920 };
+const PHOTO_LEAST = { width: 720, height: 1280 };
+
+/**
+ * What would make a creator photo look worse than it could, for warnings: landscape (a 9:16 frame shows
+ * only its middle), or smaller than the 720p frame (enlarged, soft). Says the size and what is recommended.
+ */
+export async function photoAdvice(ctx: Context, path: string): Promise<string[]> {
+  const [{ probe, firstStream }, tools] = await Promise.all([import('../render/ffmpeg/probe.js'), ffmpegTools(ctx)]);
+  const result = await probe(tools.ffprobe.path, path);
+  const stream = result ? firstStream(result, 'video') : undefined;
+  const { width, height } = { width: stream?.width ?? 0, height: stream?.height ?? 0 };
+  if (!width || !height) return [];
+  const name = basename(path);
+  const advice: string[] = [];
+  if (width > height) {
+    const shown = Math.round(((height * 9) / 16 / width) * 100);
+    advice.push(`${name} is landscape (${width}x${height}): a 9:16 ad shows only its middle ${shown}%. A portrait photo (${PHOTO_BEST.width}x${PHOTO_BEST.height}) fills the frame.`);
+  }
+  if (Math.min(width, height) < PHOTO_LEAST.width || Math.max(width, height) < PHOTO_LEAST.height) {
+    advice.push(`${name} is small (${width}x${height}): it is enlarged to fill the frame and looks soft. At least ${PHOTO_LEAST.width}x${PHOTO_LEAST.height} is recommended, ${PHOTO_BEST.width}x${PHOTO_BEST.height} best.`);
+  }
+  return advice;
+}
+
 const ffmpegTools = async (ctx: Context) => (await import('../render/ffmpeg/locate.js')).locateFfmpeg(ctx.env);

@@ -1,13 +1,12 @@
 import type { Context } from '../core/context.js';
 import { UgcError, UsageError } from '../core/errors.js';
-import { readProfile } from '../core/profiles.js';
+import { DEFAULT_PROVIDER, providerSetting } from '../core/profiles.js';
 import * as builtIn from './built-in.js';
 import type { ProviderDefinition } from './definition.js';
 
 export type { ProviderDefinition } from './definition.js';
 
-/** The provider when none is given by flag, environment or profile. */
-export const DEFAULT_PROVIDER = 'local';
+export { DEFAULT_PROVIDER } from '../core/profiles.js';
 
 const providers = new Map<string, ProviderDefinition>();
 
@@ -33,7 +32,7 @@ export function getProvider(name: string): ProviderDefinition {
 
 /** The provider this command talks to: --provider, UGC_PROVIDER, the stored profile, or local. */
 export async function currentProvider(ctx: Context): Promise<ProviderDefinition> {
-  return getProvider(ctx.global.provider ?? ctx.settings.provider ?? (await readProfile(ctx)).provider ?? DEFAULT_PROVIDER);
+  return getProvider((await providerSetting(ctx)).value);
 }
 
 type Part = Exclude<keyof ProviderDefinition, 'name' | 'summary' | 'document'>;

@@ -6,7 +6,7 @@ import { ExitCode, InterruptedError, UgcError, UsageError } from '../core/errors
 import { isProcessAlive, isTerminal, newJob, type Job, type JobStatus } from '../core/job.js';
 import { note } from '../core/present.js';
 import { readKey } from '../core/credentials.js';
-import { profileName, readProfile } from '../core/profiles.js';
+import { baseUrlSetting, profileName } from '../core/profiles.js';
 import { checkRules, type GenerateRequest, type InputRules } from '../core/request.js';
 import { storedSecret } from '../core/webhook-secrets.js';
 import type { HttpClient } from '../http/client.js';
@@ -329,6 +329,7 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
         return refresh(ctx, job);
       }),
     estimate: estimate && (async (ctx, request) => estimate(await client(ctx), request)),
+    api: { documentedBaseUrl: api.documentedBaseUrl },
     account: {
       verify: async (ctx, apiKey) => spec.whoami(await client(ctx, apiKey)),
       async whoami(ctx) {
@@ -380,8 +381,8 @@ function onClient(catalog: Catalog<HttpClient> | undefined, connect: (ctx: Conte
 
 /** Base URL precedence: --base-url, then UGC_BASE_URL, then the profile's, then the provider's documented one. */
 async function resolveBaseUrl(ctx: Context, provider: string, documented: string | null): Promise<string> {
-  const url = ctx.global.baseUrl ?? ctx.settings.baseUrl ?? (await readProfile(ctx)).baseUrls?.[provider] ?? documented;
-  if (!url) throw new UsageError(`${provider} has no public base URL: it is self-hosted`, 'Pass --base-url <url> (or set UGC_BASE_URL).');
+  const url = (await baseUrlSetting(ctx, provider, documented)).value;
+  if (!url) throw new UsageError(`${provider} has no public base URL: it is self-hosted`, `Pass --base-url <url>, or store one: \`ugc config set base-url.${provider} <url>\`.`);
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');

@@ -5,6 +5,7 @@ import { paramValues, readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type RemoteJob } from './remote.js';
 import { creditsOf, deliveredJob, endedAt, errorMessage, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { timestampedHexScheme } from './webhook-schemes.js';
+import { isNumber, shaped } from './answers.js';
 
 type CaptionStyle = (typeof CAPTION_VALUES)[number];
 
@@ -130,8 +131,8 @@ export default defineRemoteProvider({
   },
 
   async whoami(http) {
-    const { data } = await http.get<{ available_credits: number; credit_balance: number; credit_reserved: number }>('/credits/balance');
-    return { account: 'API key accepted', plan: null, credits: data.available_credits, reserved: data.credit_reserved };
+    const balance = shaped<{ available_credits: number; credit_balance?: number; credit_reserved?: number }>(http, 'GET /credits/balance', (await http.get('/credits/balance')).data, (d) => isNumber(d.available_credits), 'a credit balance');
+    return { account: 'API key accepted', plan: null, credits: balance.available_credits, reserved: balance.credit_reserved ?? null };
   },
 
   // The priced fields exactly as `generate` sends them; every U-Gen video is voiced from an image (the document's `i2v`).

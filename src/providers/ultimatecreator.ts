@@ -5,6 +5,7 @@ import { paramValues, readErrorEnvelope, spokenSeconds } from './envelopes.js';
 import { defineRemoteProvider, type RemoteJob } from './remote.js';
 import { creditsOf, deliveredJob, errorMessage, stepCrossed, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
+import { shaped } from './answers.js';
 
 interface UcStatus {
   job_id: string;
@@ -80,8 +81,8 @@ export default defineRemoteProvider({
 
   // The API has no account endpoint: a key that can list avatars is a valid key.
   async whoami(http) {
-    const { data } = await http.get<{ data: unknown[] }>('/avatars');
-    return { account: 'API key accepted', plan: null, credits: null, avatars: data.data.length };
+    const page = shaped<{ data: unknown[] }>(http, 'GET /avatars', (await http.get('/avatars')).data, (d) => Array.isArray(d.data), 'an avatar list');
+    return { account: 'API key accepted', plan: null, credits: null, avatars: page.data.length };
   },
 
   creators: {

@@ -10,6 +10,7 @@ import { paramValues, readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
 import { cuid, deliveredJob, errorMessage, requestText, statusFor, thumbnailUrl, videoUrl, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
+import { isNumber, isText, shaped } from './answers.js';
 
 interface Video {
   id: string;
@@ -174,8 +175,9 @@ export default defineRemoteProvider({
   },
 
   async whoami(http) {
-    const { data } = await http.get<{ email?: string; name?: string; plan?: string; credits?: number; subscriptionStatus?: string }>('/me');
-    return { account: data.email ?? data.name ?? 'unknown', plan: data.plan ?? null, credits: data.credits ?? null, subscriptionStatus: data.subscriptionStatus ?? null };
+    // The document's account object: { id, email, name, plan, subscriptionStatus, credits }.
+    const me = shaped<{ id?: string; email?: string; name?: string; plan?: string; credits: number; subscriptionStatus?: string }>(http, 'GET /me', (await http.get('/me')).data, (d) => isNumber(d.credits) && [d.id, d.email, d.name].some(isText), 'an account');
+    return { account: [me.email, me.name, me.id].find(isText) ?? '', plan: me.plan ?? null, credits: me.credits, subscriptionStatus: me.subscriptionStatus ?? null };
   },
 
   async estimate(http, request) {

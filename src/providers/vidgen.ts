@@ -7,6 +7,7 @@ import { readErrorEnvelope } from './envelopes.js';
 import { defineRemoteProvider, type ListedJob, type RemoteJob } from './remote.js';
 import { cuid, deliveredJob, errorMessage, statusFor, videoUrl, type EventKind } from './webhook-bodies.js';
 import { hexScheme } from './webhook-schemes.js';
+import { isText, shaped } from './answers.js';
 
 type VidgenStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 interface StatusObject {
@@ -105,10 +106,11 @@ export default defineRemoteProvider({
 
   // No account endpoint: the server's health, then a key that can list its jobs is a valid key.
   async whoami(http) {
-    const health = await http.get<{ status: string }>('/api/health');
-    const { data } = await http.get<{ jobs: ListItem[] }>('/api/jobs', { query: { limit: 1 } });
-    const last = data.jobs[0];
-    return { account: 'API key accepted', plan: null, credits: null, server: health.data.status, lastJob: last ? { id: last.id, status: last.status } : null };
+    const health = shaped<{ status: string }>(http, 'GET /api/health', (await http.get('/api/health')).data, (d) => isText(d.status), 'a health status');
+    // The health check needs no key: the job list is what proves the key works.
+    const { jobs } = shaped<{ jobs: ListItem[] }>(http, 'GET /api/jobs', (await http.get('/api/jobs', { query: { limit: 1 } })).data, (d) => Array.isArray(d.jobs), 'a job list');
+    const last = jobs[0];
+    return { account: 'API key accepted', plan: null, credits: null, server: health.status, lastJob: last ? { id: last.id, status: last.status } : null };
   },
 
   webhooks: {

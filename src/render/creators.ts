@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { withFileLock } from '../core/file-lock.js';
 import { UsageError } from '../core/errors.js';
 import { listJsonIds, readJsonFile } from '../core/json-files.js';
 import { TEMPLATES_DIR } from './assets.js';
@@ -28,6 +29,8 @@ export const StockCreatorSchema = z.object({
 
 export const CustomCreatorSchema = z.object({
   id: z.string(),
+  /** From the name, unique among all creators (`founder`, `founder-2`); absent in records made before slugs. */
+  slug: z.string().optional(),
   name: z.string(),
   isCustom: z.literal(true),
   createdAt: z.string(),
@@ -70,7 +73,7 @@ export async function listCreators(configDir: string, include?: 'stock' | 'custo
 /** Finds a creator by id or slug; unknown ids are a usage error that says where to look. */
 export async function findCreator(configDir: string, idOrSlug: string): Promise<Creator> {
   const all = await listCreators(configDir);
-  const found = all.find((c) => c.id === idOrSlug || ('slug' in c && c.slug === idOrSlug));
+  const found = all.find((c) => c.id === idOrSlug || c.slug === idOrSlug);
   if (!found) throw new UsageError(`unknown creator "${idOrSlug}"`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.');
   return found;
 }
@@ -88,16 +91,42 @@ export function creatorVoice(creator: Creator): string {
   return creator.defaultVoice ?? DEFAULT_CUSTOM_VOICE;
 }
 
-/** Stores a custom creator: the image is copied into the config dir so later renders do not depend on the original. */
+/**
+ * Stores a custom creator under a slug made from its name: the image is copied into the config dir so
+ * later renders do not depend on the original. Under a lock, so two adds at once never share a slug.
+ */
 export async function addCustomCreator(configDir: string, imagePath: string, name: string): Promise<CustomCreator> {
   const id = `cc_${randomBytes(6).toString('hex')}`;
   const dir = customDir(configDir);
   await mkdir(dir, { recursive: true });
-  const image = join(dir, `${id}${extname(imagePath).toLowerCase() || '.img'}`);
-  await copyFile(imagePath, image);
-  const creator: CustomCreator = { id, name, isCustom: true, createdAt: new Date().toISOString(), image, defaultVoice: DEFAULT_CUSTOM_VOICE };
-  await writeFileAtomic(join(dir, `${id}.json`), `${JSON.stringify(creator, null, 2)}\n`);
-  return creator;
+  return withFileLock(join(dir, '.add.lock'), async () => {
+    const taken = new Set((await listCreators(configDir)).flatMap((c) => [c.id, ...(c.slug ? [c.slug] : [])]));
+    const image = join(dir, `${id}${extname(imagePath).toLowerCase() || '.img'}`);
+    await copyFile(imagePath, image);
+    const creator: CustomCreator = { id, slug: uniqueSlug(slugOf(name), taken), name, isCustom: true, createdAt: new Date().toISOString(), image, defaultVoice: DEFAULT_CUSTOM_VOICE };
+    await writeFileAtomic(join(dir, `${id}.json`), `${JSON.stringify(creator, null, 2)}\n`);
+    return creator;
+  });
+}
+
+/** `"Zoë's Café"` → `zoes-cafe`: lowercase ASCII letters and digits joined by dashes; `creator` when nothing is left. */
+export function slugOf(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return slug || 'creator';
+}
+
+/** `slug`, or `slug-2`, `slug-3`… : the first one no creator has as its id or slug. */
+function uniqueSlug(slug: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(slug)) return slug;
+  for (let n = 2; ; n++) if (!taken.has(`${slug}-${n}`)) return `${slug}-${n}`;
 }
 
 export async function removeCustomCreator(configDir: string, id: string): Promise<void> {
