@@ -130,3 +130,19 @@ describe('--broll', () => {
     expect(shown.blue[0] as number).toBeLessThan(shown.green[0] as number);
   });
 });
+
+describe('the profile brand kit', () => {
+  it('`ugc config set brand` stores the file absolute and renders use it when --brand is not given', async () => {
+    const profileEnv = { UGC_CONFIG_DIR: join(dir.path, 'config-brand') };
+    const missing = await ugc(['config', 'set', 'brand', 'nope.json'], { cwd: dir.path, env: profileEnv });
+    expect(missing.code).toBe(2);
+    await writeFile(join(dir.path, 'bad-brand.json'), '{"captions": "loud"}');
+    const set = await ugc(['config', 'set', 'brand', 'bad-brand.json', '--json'], { cwd: dir.path, env: profileEnv });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout).value).toBe(join(dir.path, 'bad-brand.json'));
+    // The render reads it: its bad preset is refused as --brand's, before any work.
+    const result = await ugc(['generate', '--script', 'Hi there.', '--out', 'never.mp4'], { cwd: dir.path, env: profileEnv });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('bad-brand.json: captions');
+  });
+});

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
@@ -62,9 +62,8 @@ export async function checkedInputs(ctx: Context, request: GenerateRequest): Pro
   warmUpSpeech();
   const { planVoice, speechChoice } = await import('../speech/local-voices.js');
   const plan = await planVoice(ctx, request);
-  // A profile's brand kit is a default for local renders; a relative path there is relative to the config dir.
-  const profileBrand = request.brand ? null : (await readProfile(ctx)).brand;
-  const brand = request.brand ?? (profileBrand ? resolve(ctx.configDir, profileBrand) : null);
+  // A profile's brand kit (`ugc config set brand`, stored absolute) is the default for local renders.
+  const brand = request.brand ?? (await readProfile(ctx)).brand ?? null;
   const inputs = await resolveRenderInputs(await withDownloads(ctx, { ...request, brand }), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
   return { ...inputs, voiceId: plan.voice.id };
 }
