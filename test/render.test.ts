@@ -116,9 +116,10 @@ describe('generate renders an upload-ready ad', () => {
     await expectUploadReady(job, 1080, 1080);
     const file = job.output.path as string;
     const duration = job.output.durationSeconds as number;
-    const centre = { x: 440, y: 300, w: 200, h: 200 };
+    // Split layout: the product sits on the creator's (left) side of the frame, the captions keep the other.
+    const centre = { x: 150, y: 300, w: 200, h: 200 };
     const orange: [number, number, number] = [0xee, 0x55, 0x33];
-    // Sampled every 0.2 s: the product fills the centre for one stretch of 1.5-3 s, after the first sentence.
+    // Sampled every 0.2 s: the product fills its side for one stretch of 1.5-3 s, after the first sentence.
     const shown: number[] = [];
     for (let t = 0.1; t < duration - 2.2; t += 0.2) {
       if (pixelsNear(await rgbFrame(file, t, 1080, 1080), 1080, centre, orange) > centre.w * centre.h * 0.8) shown.push(t);

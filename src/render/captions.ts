@@ -238,18 +238,22 @@ function wrap(words: string[], fontSize: number, avail: number): Piece[][] {
 }
 
 /** Wraps words into at most `maxLines` lines of at most `maxWidth` px, shrinking the font (to a floor) if needed. */
-function fit(words: string[], fontSize: number, maxWidth: number, maxLines: number): { fontSize: number; lines: Piece[][] } {
+function fit(words: string[], fontSize: number, maxWidth: number, maxLines: number, maxHeight = Infinity): { fontSize: number; lines: Piece[][] } {
   const floor = Math.max(8, Math.round(fontSize * MIN_FONT_SCALE));
   const widest = Math.max(0, ...words.map((w) => estimateTextWidth(w, 1)));
   let size = fontSize;
   if (widest * size > maxWidth) size = Math.max(floor, Math.floor(maxWidth / widest));
   for (;;) {
     const lines = wrap(words, size, maxWidth);
-    // Past the floor, extra lines (a hyphen-split giant word) beat leaving the frame.
-    if (lines.length <= maxLines || size <= floor) return { fontSize: size, lines };
-    size = Math.max(floor, Math.floor(size * 0.9));
+    // Past the floor, extra lines (a hyphen-split giant word) beat leaving the frame; they must still fit the box's height.
+    const tall = blockHeight(lines.length, size) > maxHeight && size > 8;
+    if (!tall && (lines.length <= maxLines || size <= floor)) return { fontSize: size, lines };
+    size = tall ? Math.max(8, Math.floor(size * 0.9)) : Math.max(floor, Math.floor(size * 0.9));
   }
 }
+
+/** Height of `lines` lines of text at libass size `size`, outline and shadow included (as the layout reckons it). */
+const blockHeight = (lines: number, size: number) => size * (lines * 1.22 + 0.25);
 
 interface StyleSpec {
   name: string;
@@ -301,8 +305,8 @@ function dialogue(start: number, end: number, style: StyleSpec, text: string, la
 const centreOf = (r: Rect) => `\\an5\\pos(${Math.round(r.x + r.width / 2)},${Math.round(r.y + r.height / 2)})`;
 
 /** A text event wrapped to `width` px on at most `maxLines` lines, overrides prepended. */
-function textEvent(start: number, end: number, style: StyleSpec, text: string, width: number, overrides: string, maxLines = 2, layer = 0): string {
-  const { fontSize, lines } = fit(text.split(' '), style.size, inner(width, style), maxLines);
+function textEvent(start: number, end: number, style: StyleSpec, text: string, width: number, overrides: string, maxLines = 2, layer = 0, maxHeight = Infinity): string {
+  const { fontSize, lines } = fit(text.split(' '), style.size, inner(width, style), maxLines, maxHeight);
   const fs = fontSize === style.size ? '' : `\\fs${fontSize}`;
   const body = lines.map((l) => escapeAssText(l.map((p) => p.text).join(' '))).join('\\N');
   return dialogue(start, end, style, `{${overrides}${fs}}${body}`, layer);
@@ -325,8 +329,8 @@ function groupText(lines: Piece[][], mark: (wordIndex: number) => string | null,
   return text;
 }
 
-function karaokeEvent(chunk: Word[], style: StyleSpec, width: number, overrides: string, maxLines: number): string {
-  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(width, style), maxLines);
+function karaokeEvent(chunk: Word[], style: StyleSpec, area: Rect, overrides: string, maxLines: number): string {
+  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(area.width, style), maxLines, area.height);
   let text = `{${overrides}${fontSize === style.size ? '' : `\\fs${fontSize}`}}`;
   let lastWord = -1;
   lines.forEach((line, li) => {
@@ -348,8 +352,8 @@ function karaokeEvent(chunk: Word[], style: StyleSpec, width: number, overrides:
  * One event per spoken word of the group: `box` puts the word on a rounded block of the accent colour (a
  * thick outline in that colour, dark text); `pop` shows the words said so far, the new one scaling in.
  */
-function perWordEvents(chunk: Word[], preset: 'box' | 'pop', style: StyleSpec, look: CaptionLook, width: number, overrides: string, maxLines: number): string[] {
-  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(width, style), maxLines);
+function perWordEvents(chunk: Word[], preset: 'box' | 'pop', style: StyleSpec, look: CaptionLook, area: Rect, overrides: string, maxLines: number): string[] {
+  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(area.width, style), maxLines, area.height);
   const fs = fontSize === style.size ? '' : `\\fs${fontSize}`;
   const reset = `\\c${style.primary}\\3c${style.outlineColour}\\bord${style.outline}\\shad${style.shadow}\\alpha&H00&\\fscx100\\fscy100`;
   return chunk.map((w, i) => {
@@ -380,15 +384,16 @@ export function buildAssScript(opts: BuildAssOptions): string {
   const to = opts.endCard ? Math.round(opts.endCard.start * 100) : Infinity;
   const words = within(normaliseWords(opts.words), from, to);
   const perLine = Math.max(4, Math.floor(inner(area.width, styles.caption) / (0.5 * layout.captionFontSize)));
-  const chunks = chunkWords(words, GROUP_WORDS, perLine * layout.captionLines, PHRASE_END).filter(hasDuration);
+  // The estimate is conservative and `fit` shrinks a group that is still too wide, so a quarter more is allowed.
+  const chunks = chunkWords(words, GROUP_WORDS, Math.round(perLine * layout.captionLines * 1.25), PHRASE_END).filter(hasDuration);
 
   if (opts.hook) events.push(...hookEvents(opts.hook, styles.hook, layout.hook, layout.hookLines));
   for (const chunk of chunks) {
     const first = chunk[0] as Word;
     const last = chunk[chunk.length - 1] as Word;
-    if (style === 'karaoke') events.push(karaokeEvent(chunk, styles.karaoke, area.width, centreOf(area), layout.captionLines));
-    else if (style === 'clean') events.push(textEvent(first.start, last.end, styles.caption, chunk.map((w) => w.text).join(' '), area.width, centreOf(area), layout.captionLines));
-    else if (style !== 'none') events.push(...perWordEvents(chunk, style, styles.caption, look, area.width, centreOf(area), layout.captionLines));
+    if (style === 'karaoke') events.push(karaokeEvent(chunk, styles.karaoke, area, centreOf(area), layout.captionLines));
+    else if (style === 'clean') events.push(textEvent(first.start, last.end, styles.caption, chunk.map((w) => w.text).join(' '), area.width, centreOf(area), layout.captionLines, 0, area.height));
+    else if (style !== 'none') events.push(...perWordEvents(chunk, style, styles.caption, look, area, centreOf(area), layout.captionLines));
   }
   const button = opts.button ?? { background: look.accent, text: look.onAccent };
   if (opts.endCard) events.push(...endCardEvents(opts.endCard, layout, { ...styles, cta: { ...styles.cta, primary: assColour(button.text), secondary: assColour(button.text) } }, button.background));
@@ -417,7 +422,7 @@ function hookEvents(hook: Hook, style: StyleSpec, rect: Rect, lines: number): st
   const end = Math.round(hook.end * 100);
   if (!text || end <= 0 || rect.height <= 0) return [];
   // It lands with a quick scale-in and leaves with a short fade.
-  return [textEvent(0, end, style, text, rect.width, `${centreOf(rect)}\\fscx85\\fscy85\\t(0,150,\\fscx100\\fscy100)\\fad(0,150)`, lines)];
+  return [textEvent(0, end, style, text, rect.width, `${centreOf(rect)}\\fscx85\\fscy85\\t(0,150,\\fscx100\\fscy100)\\fad(0,150)`, lines, 0, rect.height)];
 }
 
 /** A rounded rectangle `width` x `height` as an ASS drawing (corners of radius `r`, as cubic Béziers). */

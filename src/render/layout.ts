@@ -190,7 +190,8 @@ export function planLayout(input: LayoutInput): Layout {
   }
 
   const logo = input.logo ? placeLogo(input.logo.corner, safe, [face, captions, hook], unit) : null;
-  const fontFor = (r: Rect, want: number, lines: number) => Math.max(8, Math.min(want, Math.floor(r.height / (lines * 1.3))));
+  // libass lines are ~1.22 of the font size apart; outline and shadow add ~0.25 of it around the block.
+  const fontFor = (r: Rect, want: number, lines: number) => Math.max(8, Math.min(want, Math.floor(r.height / (lines * 1.22 + 0.25))));
   // A band too low for two lines at full size takes one line of larger text rather than two small ones.
   const full = captionFontSize(frame);
   const captionLines = fontFor(captions, full, 2) >= full || fontFor(captions, full, 2) >= fontFor(captions, full, 1) ? 2 : 1;
