@@ -1,6 +1,7 @@
-// npm run bench: every benchmark in turn (or one: `node bench/run.js http|render|layout|batch|align|cog`); figures go to bench/results/.
+// npm run bench: every benchmark in turn (or one: `node bench/run.js http|render|layout|batch|bookkeeping|align|cog`); figures go to bench/results/.
 import { benchAlign } from './align.js';
 import { benchBatch } from './batch.js';
+import { benchBookkeeping } from './bookkeeping.js';
 import { benchCog } from './cog.js';
 import { benchHttp } from './http.js';
 import { benchLayout } from './layout.js';
@@ -11,5 +12,6 @@ if (!only || only === 'http') await benchHttp();
 if (!only || only === 'render') await benchRender();
 if (!only || only === 'layout') await benchLayout();
 if (!only || only === 'batch') await benchBatch();
+if (!only || only === 'bookkeeping') await benchBookkeeping();
 if (!only || only === 'align') await benchAlign();
 if (!only || only === 'cog') await benchCog();

@@ -1,7 +1,8 @@
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTone, tempDir, ugc } from './support.js';
+import { makeTone, tempDir, tools, ugc } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let env: Record<string, string>;
@@ -15,6 +16,13 @@ beforeAll(async () => {
   await makeTone(join(dir.path, 'tone.wav'), 1, 440);
   await writeFile(join(dir.path, 'secret.png'), 'x');
   await chmod(join(dir.path, 'secret.png'), 0o000);
+  const { ffmpeg } = await tools();
+  // A PNG whose header (and so ffprobe) is fine but whose data stops half way.
+  await execa(ffmpeg.path, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x480', '-frames:v', '1', join(dir.path, 'whole.png')]);
+  const png = await readFile(join(dir.path, 'whole.png'));
+  await writeFile(join(dir.path, 'truncated.png'), png.subarray(0, Math.floor(png.length / 2)));
+  // A voiceover one second over the 600 s cap (8 kHz keeps the file small).
+  await execa(ffmpeg.path, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=601:sample_rate=8000', join(dir.path, 'long.wav')]);
 });
 afterAll(() => dir.cleanup());
 
@@ -38,6 +46,10 @@ const cases: [string, string[], RegExp][] = [
   ['creator and image', [...script, '--creator', 'mia', '--image', 'tone.wav'], /either --creator or --image/],
   ['output under a file', [...script, '--out', 'a-file/out.mp4'], /is not a directory/],
   ['bad duration', [...script, '--duration', 'soon'], /--duration must be a number/],
+  ['duration under a second', [...script, '--duration', '0.5'], /--duration must be a number of seconds between 1 and 600/],
+  ['voiceover over 600 s', [...script, '--audio', 'long.wav'], /--audio: the voiceover .*long\.wav is 601 s long; the limit is 600 s/],
+  ['png with truncated data', [...script, '--image', 'truncated.png'], /--image: .*truncated\.png is damaged and cannot be decoded/],
+  ['emoji-only script', ['--script', '🔥🔥 😍 ✨!!'], /the script has no words to speak/],
   ['bad param', [...script, '--param', 'novalue'], /--param must be key=value/],
   ['unknown flag', [...script, '--colour', 'red'], /unknown option/],
 ];
@@ -60,6 +72,14 @@ describe('bad input is refused before any work, with exit 2 and one clear line',
     const result = await ugc(['generate', ...script, '--image', 'secret.png'], { cwd: dir.path, env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(process.getuid?.() === 0 ? /is not an image/ : /permission denied/);
+  });
+
+  it('`creators add` refuses a photo whose data is truncated, and stores nothing', async () => {
+    const result = await ugc(['creators', 'add', 'truncated.png', '--name', 'Half'], { cwd: dir.path, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/truncated\.png is damaged and cannot be decoded/);
+    const list = await ugc(['creators', '--json'], { cwd: dir.path, env });
+    expect(list.stdout).not.toMatch(/Half/);
   });
 
   it('an output path that is an existing directory is refused', async () => {

@@ -1,9 +1,9 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Manifest, MANIFEST_FILE, type ManifestFile } from '../src/batch/manifest.js';
+import { JOURNAL_FILE, Manifest, MANIFEST_FILE, type ManifestFile } from '../src/batch/manifest.js';
 import { tempDir } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,7 +26,8 @@ afterAll(async () => {
   await rm(built, { recursive: true, force: true });
 });
 
-const readManifest = async (outDir: string) => JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8')) as ManifestFile;
+/** The manifest as a fresh reader sees it (snapshot and journal). */
+const readManifest = async (outDir: string) => (await Manifest.load(outDir)) as ManifestFile;
 
 describe('batch manifest', () => {
   it('creates, updates and reopens', async () => {
@@ -57,7 +58,7 @@ describe('batch manifest', () => {
     const file = await readManifest(out);
     expect(file).toMatchObject({ version: 1, rowsFile: join(dir.path, 'rows.csv'), rowsFiles: [join(dir.path, 'rows.csv')], totalJobs: 2 });
     expect(Object.keys(file.entries).sort()).toEqual(['k1', 'k2']);
-    expect((await readdir(out)).sort()).toEqual([MANIFEST_FILE]);
+    expect((await readdir(out)).sort()).toEqual([MANIFEST_FILE, JOURNAL_FILE].sort());
   });
 
   it('keeps the entries when another rows file runs into the same directory, and records both', async () => {
@@ -99,7 +100,61 @@ describe('batch manifest', () => {
     const entries = await manifest.entries();
     expect(entries.find((e) => e.key === 'shared')?.attempts).toBe(60);
     expect(entries).toHaveLength(41);
-    expect((await readdir(out)).sort()).toEqual([MANIFEST_FILE]);
+    expect((await readdir(out)).sort()).toEqual([MANIFEST_FILE, JOURNAL_FILE].sort());
+  });
+
+  it('a row update appends one journal line and never rewrites the snapshot, however big the batch', async () => {
+    const out = join(dir.path, 'big');
+    const manifest = await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 20_000 });
+    await manifest.register(Array.from({ length: 20_000 }, (_, i) => ({ key: `k${i}`, row: i + 1, name: `ad-${i}`, provider: 'local' })));
+    const before = { snapshot: await stat(join(out, MANIFEST_FILE)), journal: await stat(join(out, JOURNAL_FILE)) };
+    await manifest.update('k19999', { state: 'submitted', jobId: 'job_x' });
+    await manifest.update('k19999', { state: 'completed', outputPath: join(out, 'ad-19999.mp4') });
+    const after = { snapshot: await stat(join(out, MANIFEST_FILE)), journal: await stat(join(out, JOURNAL_FILE)) };
+    expect([after.snapshot.ino, after.snapshot.size, after.snapshot.mtimeMs]).toEqual([before.snapshot.ino, before.snapshot.size, before.snapshot.mtimeMs]);
+    expect(after.journal.size - before.journal.size).toBeLessThan(2 * 1024);
+    expect((await readManifest(out)).entries.k19999).toMatchObject({ state: 'completed', jobId: 'job_x', attempts: 1 });
+
+    // Opening folds the journal into the snapshot: the journal is back to its one header line.
+    const reopened = await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 20_000 });
+    expect((await readFile(join(out, JOURNAL_FILE), 'utf8')).trim().split('\n')).toHaveLength(1);
+    const snapshot = JSON.parse(await readFile(join(out, MANIFEST_FILE), 'utf8')) as ManifestFile;
+    expect(Object.keys(snapshot.entries)).toHaveLength(20_000);
+    expect(snapshot.entries.k19999).toMatchObject({ state: 'completed' });
+    expect(await reopened.get('k0')).toMatchObject({ state: 'pending', name: 'ad-0' });
+  });
+
+  it('sees changes made through another instance, also after that one compacted the manifest', async () => {
+    const out = join(dir.path, 'two-views');
+    const a = await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 3 });
+    await a.update('k1', { state: 'submitted' });
+    const b = await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 3 });
+    expect(await b.get('k1')).toMatchObject({ state: 'submitted' });
+    await a.update('k2', { state: 'failed', error: { code: 'x', message: 'boom' } });
+    await b.update('k3', { state: 'completed' });
+    expect(await b.get('k2')).toMatchObject({ state: 'failed' });
+    expect(await a.get('k3')).toMatchObject({ state: 'completed' });
+    expect(await (await Manifest.attach(out))?.entries()).toHaveLength(3);
+    expect(await Manifest.attach(join(dir.path, 'no-batch-here'))).toBeNull();
+  });
+
+  it('a journal line torn by a crash loses only itself; a compaction cut short loses nothing', async () => {
+    const out = join(dir.path, 'torn');
+    const manifest = await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 2 });
+    await manifest.update('k1', { state: 'submitted' });
+    await appendFile(join(out, JOURNAL_FILE), '{"entry":{"key":"k1","sta');
+    const other = await Manifest.attach(out);
+    await other?.update('k2', { state: 'completed' });
+    expect((await readManifest(out)).entries).toMatchObject({ k1: { state: 'submitted' }, k2: { state: 'completed' } });
+
+    // A new snapshot was written but the old journal (already folded into it) was not replaced yet.
+    const journal = await readFile(join(out, JOURNAL_FILE));
+    await Manifest.open(out, { rowsFile: 'rows.csv', totalJobs: 2 });
+    await writeFile(join(out, JOURNAL_FILE), journal);
+    const after = await Manifest.attach(out);
+    expect(await after?.entries()).toMatchObject([{ key: 'k1', state: 'submitted', attempts: 1 }, { key: 'k2', state: 'completed' }]);
+    await after?.update('k1', { state: 'completed' });
+    expect((await readManifest(out)).entries).toMatchObject({ k1: { state: 'completed', attempts: 1 }, k2: { state: 'completed' } });
   });
 
   it('isIntact: a completed entry whose output exists and is not empty', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Manifest, type ManifestFile } from '../src/batch/manifest.js';
 import type { Job } from '../src/core/job.js';
 import { startUnrealUgcEmulator } from './emulators/unrealugc.js';
 import { BIN, tempDir, ugc } from './support.js';
@@ -16,8 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => dir.cleanup());
 
-const manifestOf = async (out: string) =>
-  JSON.parse(await readFile(join(dir.path, out, 'ugc-batch.json'), 'utf8')) as { entries: Record<string, { name: string; state: string; attempts: number }> };
+/** The resume manifest as a fresh reader sees it (snapshot and journal). */
+const manifestOf = async (out: string) => (await Manifest.load(join(dir.path, out))) as ManifestFile;
 
 describe('ugc batch (local renders)', () => {
   it('renders a CSV with quoted commas, a multi-line script and a matrix row; writes a JUnit report', async () => {

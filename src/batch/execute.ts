@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, newJobId, type Job, type ProviderName } from '../core/job.js';
@@ -33,7 +33,12 @@ export interface ExecuteOptions {
   signal: AbortSignal;
 }
 
-export const outputPathOf = (outDir: string, job: BatchJob): string => join(outDir, `${job.name}.mp4`);
+/** `<outDir>/<name>.mp4`, never anywhere else: a name that would lead out of the directory is refused. */
+export function outputPathOf(outDir: string, job: BatchJob): string {
+  const path = resolve(outDir, `${job.name}.mp4`);
+  if (dirname(path) !== resolve(outDir)) throw new UgcError(`row ${job.row}: the name "${job.name}" would write outside ${outDir}`, { code: 'invalid_name' });
+  return path;
+}
 
 /**
  * Takes one batch job to its end, exactly once across runs: a completed job whose file is intact is

@@ -3,7 +3,11 @@ import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { getProvider, requirePart, type ProviderDefinition } from '../providers/registry.js';
+import { runPool } from './pool.js';
 import { formatRowErrors, parseRowsFile, rowErrorFor, validateRows, type BatchJob, type RowError } from './rows.js';
+
+/** Rows checked (or estimated) at once. */
+const CHECKS_AT_ONCE = 16;
 
 /**
  * Reads and checks every row before anything is spent or rendered: the rows' own schema, then each
@@ -15,14 +19,15 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
   const rows = await parseRowsFile(path);
   const { jobs, errors } = validateRows(rows, { cwd: dirname(path), defaults: { provider: defaultProvider } });
   const providerErrors: RowError[] = [];
-  for (const job of jobs) {
+  // The checks wait on files, catalogs and ffprobe: many at once keep a big batch's check short.
+  await runPool(jobs, CHECKS_AT_ONCE, async (job) => {
     try {
       await requirePart(getProvider(job.provider ?? defaultProvider), 'jobs', 'batch').validate(ctx, job.request);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       providerErrors.push(rowErrorFor(job, error));
     }
-  }
+  });
   const all = [...errors, ...providerErrors].sort((a, b) => a.row - b.row);
   if (all.length > 0) throw new UsageError(`${all.length} problem${all.length === 1 ? '' : 's'} in ${rowsFile}; nothing was rendered or spent:\n${formatRowErrors(all)}`);
   if (jobs.length === 0) throw new UsageError(`${rowsFile} has no rows`);
@@ -31,12 +36,10 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
 
 /** Credits per job: the provider's estimate, null where a provider cannot say. */
 export async function estimateJobs(ctx: Context, jobs: BatchJob[], defaultProvider: ProviderName): Promise<(number | null)[]> {
-  const estimates: (number | null)[] = [];
-  for (const job of jobs) {
+  return runPool(jobs, CHECKS_AT_ONCE, async (job) => {
     const estimate = getProvider(job.provider ?? defaultProvider).estimate;
-    estimates.push(estimate ? (await estimate(ctx, job.request)).credits : null);
-  }
-  return estimates;
+    return estimate ? (await estimate(ctx, job.request)).credits : null;
+  });
 }
 
 /**
@@ -54,7 +57,12 @@ export function concurrencyFor(requested: number | undefined, providers: Provide
 /** The jobs' slot limit: each provider's for its own jobs (e.g. the model runners they use), the smallest; null when none limits. */
 export async function slotsOf(ctx: Context, jobs: BatchJob[], defaultProvider: ProviderName): Promise<number | null> {
   const byProvider = new Map<ProviderName, BatchJob[]>();
-  for (const job of jobs) byProvider.set(job.provider ?? defaultProvider, [...(byProvider.get(job.provider ?? defaultProvider) ?? []), job]);
+  for (const job of jobs) {
+    const name = job.provider ?? defaultProvider;
+    const own = byProvider.get(name) ?? [];
+    own.push(job);
+    byProvider.set(name, own);
+  }
   let limit: number | null = null;
   for (const [name, own] of byProvider) {
     const slots = await requirePart(getProvider(name), 'jobs', 'batch').slotsFor?.(ctx, own.map((j) => j.request));

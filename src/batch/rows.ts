@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, sep } from 'node:path';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import {
-  columnOf, describeIssue, InputError, isUrl, parseRequest, REQUEST_FIELDS, SCRIPT_FILE,
+  columnOf, describeIssue, InputError, isUrl, MEDIA_FIELDS, parseRequest, REQUEST_FIELDS, SCRIPT_FILE,
   type FieldSpec, type GenerateRequest, type InputField, type RawRequest, type RequestField,
 } from '../core/request.js';
+import { describeSpecIssue, readSpec, withSpec, type AdSpec } from '../core/spec.js';
 import { DEFAULT_PROVIDER, getProvider, providerNames } from '../providers/registry.js';
 
 /** One row as read from the rows file, before any validation. */
@@ -25,8 +26,8 @@ export interface RowError {
   message: string;
 }
 
-/** The columns a row may have: `name` (the output file name), `provider`, and `generate`'s long flag names. */
-export const ROW_COLUMNS: readonly string[] = ['name', 'provider', REQUEST_FIELDS.script.flag, SCRIPT_FILE.flag, ...(Object.values(REQUEST_FIELDS) as FieldSpec[]).slice(1).map((f) => f.flag)];
+/** The columns a row may have: `name` (the output file name), `provider`, `spec` (a spec file), and `generate`'s long flag names. */
+export const ROW_COLUMNS: readonly string[] = ['name', 'provider', 'spec', REQUEST_FIELDS.script.flag, SCRIPT_FILE.flag, ...(Object.values(REQUEST_FIELDS) as FieldSpec[]).slice(1).map((f) => f.flag)];
 
 /** Values used where a row leaves a column empty (long column names; paths should be absolute). */
 export type RowDefaults = Partial<Record<string, string>>;
@@ -41,6 +42,8 @@ export interface BatchJob {
   provider: ProviderName | null;
   /** For an expanded matrix row: the value taken in each expanded column (empty otherwise). */
   combination: Record<string, string>;
+  /** The row's spec file as its `spec` cell names it, when it has one. */
+  spec?: string;
   request: GenerateRequest;
 }
 
@@ -188,11 +191,25 @@ function rowsFromJson(text: string, path: string): RawRow[] {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-/** A value with `|` in one of these columns expands into one job per value (the cartesian product over columns). */
-export const MATRIX_COLUMNS: readonly string[] = (Object.values(REQUEST_FIELDS) as FieldSpec[]).filter((f) => f.matrix).map((f) => f.flag);
+/**
+ * Text columns whose `a|b` variants (A/B tests) are named by their column's letter and their number, as
+ * `glow-h2-s1-c1` says hook 2, script 1, CTA 1; a field takes part once the request table has it.
+ */
+const VARIANT_LETTERS: Readonly<Record<string, string>> = { hook: 'h', script: 's', cta: 'c' };
+const VARIANT_COLUMNS = new Map<string, string>(
+  Object.entries(VARIANT_LETTERS)
+    .filter(([field]) => field in REQUEST_FIELDS)
+    .map(([field, letter]) => [REQUEST_FIELDS[field as RequestField].flag, letter]),
+);
+
+/**
+ * A value with `|` in one of these columns expands into one job per value (the cartesian product over
+ * columns): the text variants, then the fields marked `matrix` in the request table (named by value).
+ */
+export const MATRIX_COLUMNS: readonly string[] = [...VARIANT_COLUMNS.keys(), ...(Object.values(REQUEST_FIELDS) as FieldSpec[]).filter((f) => f.matrix && !VARIANT_COLUMNS.has(f.flag)).map((f) => f.flag)];
 
 /** Column → the request input it fills. */
-const FIELD_OF_COLUMN = new Map<string, InputField>([
+const FIELD_OF_COLUMN = new Map<string, RequestField | 'scriptFile'>([
   ...(Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]).map(([field, spec]) => [spec.flag, field] as const),
   [SCRIPT_FILE.flag, 'scriptFile'],
 ]);
@@ -213,6 +230,7 @@ interface Candidate {
   name: string;
   provider: ProviderName | null;
   combination: Record<string, string>;
+  spec?: string;
   request: GenerateRequest;
 }
 
@@ -228,6 +246,7 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
   const failed = new Set<RawRow>();
   const reportedColumns = new Set<string>();
   const columnOrder = new Map<number, string[]>();
+  const specs = new Map<string, AdSpec | Error>();
   const errorAt = (raw: RawRow, field: string, message: string): RowError => ({ row: raw.row, ...(raw.line !== undefined ? { line: raw.line } : {}), field, message });
 
   for (const raw of rows) {
@@ -266,14 +285,27 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
     // The provider's rules (what it requires, refuses, takes only as URLs) are checked with the row itself.
     const rulesOf = getProvider(provider ?? DEFAULT_PROVIDER);
 
-    for (const { values: combo, combination } of expand(MATRIX_COLUMNS, present)) {
-      const suffix = Object.values(combination).map(slug).join('-');
+    const specCell = present('spec');
+    const specLabel = specCell === undefined || specCell === null ? '' : String(specCell).trim();
+    const spec = specLabel ? specOf(specs, resolve(options.cwd, specLabel), specLabel) : null;
+    if (spec instanceof Error) {
+      add('spec', spec.message);
+      continue;
+    }
+
+    for (const { values: combo, combination, parts } of expand(MATRIX_COLUMNS, present)) {
+      const suffix = parts.join('-');
       const input: RawRequest = {};
       for (const [column, field] of FIELD_OF_COLUMN) input[field] = combo[column] ?? present(column);
-      const { request, issues } = parseRequest(input, { cwd: options.cwd, rules: rulesOf.jobs?.inputs, provider: rulesOf.name });
-      for (const issue of issues) add(columnOf(issue.field), describeIssue(issue, 'column'));
+      // Cells override the row's spec, as flags override `generate --spec`.
+      const { raw: merged, fromSpec } = spec ? withSpec(spec, input, options.cwd) : { raw: input, fromSpec: new Set<InputField>() };
+      const { request, issues } = parseRequest(merged, { cwd: options.cwd, rules: rulesOf.jobs?.inputs, provider: rulesOf.name });
+      for (const issue of issues) {
+        if (spec && (fromSpec.has(issue.field) || issue.scene !== undefined)) add('spec', describeSpecIssue(issue, spec, fromSpec));
+        else add(columnOf(issue.field), describeIssue(issue, 'column'));
+      }
       if (request.idempotencyKey && suffix) request.idempotencyKey = `${request.idempotencyKey}-${suffix}`;
-      candidates.push({ raw, name: [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-'), provider, combination, request });
+      candidates.push({ raw, name: [baseName ?? `row-${raw.row}`, suffix].filter(Boolean).join('-'), provider, combination, request, ...(spec ? { spec: specLabel } : {}) });
     }
   }
 
@@ -281,6 +313,12 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
   const names = new Map<string, number>();
   const keys = new Map<string, number>();
   for (const c of candidates) {
+    const problem = failed.has(c.raw) ? null : nameProblem(c.name);
+    if (problem) {
+      errors.push(errorAt(c.raw, 'name', problem));
+      failed.add(c.raw);
+      continue;
+    }
     const at = names.get(c.name.toLowerCase());
     if (at !== undefined) {
       errors.push(errorAt(c.raw, 'name', `the output name "${c.name}" is already used by row ${at}`));
@@ -306,6 +344,7 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
       name: c.name,
       provider: c.provider,
       combination: c.combination,
+      ...(c.spec !== undefined ? { spec: c.spec } : {}),
       request: { ...c.request, idempotencyKey: c.request.idempotencyKey ?? key },
     });
   }
@@ -322,17 +361,56 @@ export function validateRows(rows: RawRow[], options: ValidateOptions): { jobs: 
 function checkName(name: string | null, add: (field: string, message: string) => void): string | null {
   if (name === null || name === '') return null;
   const base = name.replace(/\.mp4$/i, '');
-  const control = [...base].some((ch) => ch.charCodeAt(0) < 0x20);
-  if (!base || control || /[/\\]/.test(base) || base.startsWith('.') || base.length > 200) {
-    add('name', `"${name}" cannot be a file name (no slashes, no leading dot, at most 200 characters)`);
+  const problem = nameProblem(base);
+  if (problem) {
+    add('name', problem);
     return null;
   }
   return base;
 }
 
+/** A row's spec file, read once per batch however many rows name it; what is wrong with it otherwise. */
+function specOf(specs: Map<string, AdSpec | Error>, path: string, label: string): AdSpec | Error {
+  let spec = specs.get(path);
+  if (!spec) {
+    try {
+      spec = readSpec(path, label);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      spec = error;
+    }
+    specs.set(path, spec);
+  }
+  return spec;
+}
+
+interface Combination {
+  values: Record<string, string>;
+  combination: Record<string, string>;
+  /** What the job's name says of it: `s2` for a text variant, the value (`9x16`) for another column. */
+  parts: string[];
+}
+
+/**
+ * Longest output name, in bytes as the file system counts them (UTF-8): file names are limited to 255
+ * bytes, and `<name>.mp4` gets temp files beside it with a longer name (`.<name>.mp4.<pid>.<hex>.tmp`).
+ */
+export const MAX_NAME_BYTES = 200;
+
+/** Why `name` cannot be an output file name (the `.mp4` is added), or null when it can. */
+export function nameProblem(name: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (!name || /[\u0000-\u001f\u007f-\u009f/\\]/.test(name) || name.startsWith('.')) {
+    return `${JSON.stringify(name)} cannot be a file name (no slashes, control characters or leading dot)`;
+  }
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES) return `the name is ${bytes} bytes long; a file name takes at most ${MAX_NAME_BYTES} bytes (letters outside ASCII take 2 to 4 each)`;
+  return null;
+}
+
 /** The cartesian product over the matrix columns whose value holds `a|b`; the first column varies slowest. */
-function expand(columns: readonly string[], present: (column: string) => unknown): { values: Record<string, string>; combination: Record<string, string> }[] {
-  let result = [{ values: {} as Record<string, string>, combination: {} as Record<string, string> }];
+function expand(columns: readonly string[], present: (column: string) => unknown): Combination[] {
+  let result: Combination[] = [{ values: {}, combination: {}, parts: [] }];
   for (const column of columns) {
     const value = present(column);
     if (typeof value !== 'string' || !value.includes('|')) continue;
@@ -341,7 +419,14 @@ function expand(columns: readonly string[], present: (column: string) => unknown
       for (const r of result) r.values[column] = options[0] ?? '';
       continue;
     }
-    result = result.flatMap((r) => options.map((option) => ({ values: { ...r.values, [column]: option }, combination: { ...r.combination, [column]: option } })));
+    const letter = VARIANT_COLUMNS.get(column);
+    result = result.flatMap((r) =>
+      options.map((option, i) => ({
+        values: { ...r.values, [column]: option },
+        combination: { ...r.combination, [column]: option },
+        parts: [...r.parts, letter ? `${letter}${i + 1}` : slug(option)],
+      })),
+    );
   }
   return result;
 }
@@ -349,9 +434,12 @@ function expand(columns: readonly string[], present: (column: string) => unknown
 /** `9:16` → `9x16`, `en-US Female` → `en-us-female`. */
 const slug = (value: string) => value.toLowerCase().replace(/:/g, 'x').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
 
-/** A provider's validate error for a job, as a row error: the field its issue names, else the whole row. */
-export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line'>, error: unknown): RowError {
+/** A provider's validate error for a job, as a row error: the field its issue names (a scene's: the spec's), else the whole row. */
+export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line' | 'spec'>, error: unknown): RowError {
   const at = { row: job.row, ...(job.line !== undefined ? { line: job.line } : {}) };
+  if (error instanceof InputError && job.spec && (error.issue.scene !== undefined || error.issue.field === 'scenes')) {
+    return { ...at, field: 'spec', message: `${job.spec}: ${describeIssue(error.issue, 'column')}` };
+  }
   if (error instanceof InputError) return { ...at, field: columnOf(error.issue.field), message: describeIssue(error.issue, 'column') };
   return { ...at, field: 'row', message: error instanceof Error ? error.message : String(error) };
 }
@@ -383,12 +471,9 @@ function canonicalJson(value: unknown): string {
  */
 export function jobKey(request: GenerateRequest, provider: string | null, name: string, cwd: string): string {
   const portable = (p: string | null) => (p && !isUrl(p) && isAbsolute(p) ? relative(cwd, p).split(sep).join('/') : p);
-  const basis = {
-    v: 1,
-    provider,
-    name,
-    request: { ...request, image: portable(request.image), audio: portable(request.audio), music: portable(request.music), productImage: portable(request.productImage) },
-  };
+  const paths = Object.fromEntries(MEDIA_FIELDS.map((field) => [field, portable(request[field])]));
+  const scenes = request.scenes?.map((scene) => ({ ...scene, image: portable(scene.image), broll: scene.broll.map(portable) }));
+  const basis = { v: 1, provider, name, request: { ...request, ...paths, ...(scenes ? { scenes } : {}) } };
   const hash = createHash('sha1').update(KEY_NAMESPACE).update(canonicalJson(basis), 'utf8').digest();
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;

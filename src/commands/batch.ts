@@ -1,13 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { checkOutputWritable } from '../core/output-path.js';
-import { output } from '../core/present.js';
+import { note, output } from '../core/present.js';
+import { printable } from '../core/terminal-text.js';
 import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
-import { MANIFEST_FILE, Manifest, ManifestFileSchema } from '../batch/manifest.js';
+import { MANIFEST_FILE, Manifest } from '../batch/manifest.js';
+import { claimOutDir, describeOwner } from '../batch/out-lock.js';
 import { concurrencyFor, estimateJobs, planBatch, slotsOf } from '../batch/plan.js';
 import { runPool } from '../batch/pool.js';
 import { summarise, writeJunitReport } from '../batch/report.js';
@@ -23,16 +25,13 @@ const flags = {
   report: text('<junit.xml>', 'write a JUnit report for CI'),
   queue: text('<redis-url>', 'put the rows on a BullMQ queue for `ugc worker` processes'),
   retryFailed: toggle('also redo rows that failed in an earlier run'),
+  wait: toggle('if another ugc batch is using --out, wait for it to finish instead of exiting 2'),
 };
 
 /** Keys of jobs an earlier run completed (read only: a dry run writes nothing). */
 async function completedKeys(outDir: string): Promise<Set<string>> {
-  try {
-    const file = ManifestFileSchema.parse(JSON.parse(await readFile(join(outDir, MANIFEST_FILE), 'utf8')));
-    return new Set(Object.values(file.entries).filter((e) => e.state === 'completed').map((e) => e.key));
-  } catch {
-    return new Set();
-  }
+  const file = await Manifest.load(outDir);
+  return new Set(Object.values(file?.entries ?? {}).filter((e) => e.state === 'completed').map((e) => e.key));
 }
 
 export default defineCommand({
@@ -43,7 +42,7 @@ export default defineCommand({
 });
 
 async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>): Promise<number> {
-  const { out, concurrency: requested, maxCredits, dryRun, report, queue, retryFailed } = options;
+  const { out, concurrency: requested, maxCredits, dryRun, report, queue, retryFailed, wait } = options;
   const defaultProvider = (await currentProvider(ctx)).name;
   const jobs = await planBatch(ctx, rowsFile, defaultProvider);
   const providers = [...new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider))].map(getProvider);
@@ -63,19 +62,25 @@ async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof 
   }
   if (dryRun) return printPlan(ctx, jobs, done, todo, estimates, { totalCredits, known, concurrency, outDir, defaultProvider });
 
-  const manifest = await Manifest.open(outDir, { rowsFile: resolve(ctx.cwd, rowsFile), totalJobs: jobs.length });
-  await manifest.register(jobs.map((j) => ({ key: j.key, row: j.row, name: j.name, provider: j.provider ?? defaultProvider })));
   const progress = new BatchProgress(ctx, jobs.length);
   const results = await withInterrupt(async (signal) => {
-    if (queue) {
-      const { runOnQueue } = await import('../batch/queue.js');
-      return runOnQueue(ctx, jobs, { redisUrl: queue, outDir, rowsFile: resolve(ctx.cwd, rowsFile), defaultProvider, retryFailed: Boolean(retryFailed), signal, onResult: (r) => progress.finished(r) });
+    await mkdir(outDir, { recursive: true });
+    const claim = await claimOutDir(outDir, { wait: Boolean(wait), signal, onWait: (owner) => note(ctx, `waiting for the ugc batch using ${outDir} (${describeOwner(owner)}) to finish…`) });
+    try {
+      const manifest = await Manifest.open(outDir, { rowsFile: resolve(ctx.cwd, rowsFile), totalJobs: jobs.length });
+      await manifest.register(jobs.map((j) => ({ key: j.key, row: j.row, name: j.name, provider: j.provider ?? defaultProvider })));
+      if (queue) {
+        const { runOnQueue } = await import('../batch/queue.js');
+        return await runOnQueue(ctx, jobs, { redisUrl: queue, outDir, manifest, rowsFile: resolve(ctx.cwd, rowsFile), defaultProvider, retryFailed: Boolean(retryFailed), signal, onResult: (r) => progress.finished(r), onNote: (line) => note(ctx, line) });
+      }
+      return await runPool(jobs, concurrency, async (job) => {
+        const result = await executeJob(ctx, job, { outDir, manifest, defaultProvider, retryFailed: Boolean(retryFailed), signal });
+        progress.finished(result);
+        return result;
+      });
+    } finally {
+      await claim.release();
     }
-    return runPool(jobs, concurrency, async (job) => {
-      const result = await executeJob(ctx, job, { outDir, manifest, defaultProvider, retryFailed: Boolean(retryFailed), signal });
-      progress.finished(result);
-      return result;
-    });
   }).finally(() => progress.stop());
 
   const summary = summarise(results);
@@ -128,11 +133,11 @@ class BatchProgress {
     if (result.status === 'failed') this.failed++;
     if (this.ctx.global.quiet) return;
     if (this.ctx.fancy) {
-      this.ctx.io.stderr.write(`\r\u001b[2K${this.done}/${this.total} done, ${this.failed} failed — last: ${result.name} ${result.status}`);
+      this.ctx.io.stderr.write(`\r\u001b[2K${this.done}/${this.total} done, ${this.failed} failed — last: ${printable(result.name)} ${result.status}`);
       return;
     }
     const where = result.status === 'completed' ? (result.outputPath ?? '') : (result.error ?? '');
-    this.ctx.io.stderr.write(`[${this.done}/${this.total}] ${result.status}${result.skipped ? ' (earlier run)' : ''} row ${result.row} ${result.name} ${where}\n`);
+    this.ctx.io.stderr.write(`[${this.done}/${this.total}] ${result.status}${result.skipped ? ' (earlier run)' : ''} row ${result.row} ${printable(`${result.name} ${where}`)}\n`);
   }
 
   stop(): void {

@@ -1,4 +1,5 @@
 import type { Context } from '../core/context.js';
+import { parseDecimal } from '../core/decimal.js';
 
 /**
  * How a command declares itself, beside its handler: its arguments, its flags and their types, its
@@ -19,6 +20,8 @@ export interface Flag<T> {
   /** Declared as `--no-<name>`: on unless turned off. */
   readonly negatable?: boolean;
   readonly required?: boolean;
+  /** Declared with `number()`: its value is checked as a number before the command runs. */
+  readonly numeric?: boolean;
 }
 
 export type Flags = Record<string, Flag<unknown>>;
@@ -83,14 +86,15 @@ export const toggle = (description: string): Flag<boolean> => ({ description });
 /** `--no-<name>`: true unless turned off. */
 export const negatable = (description: string): Flag<boolean> & { defaultValue: boolean } => ({ description, negatable: true, defaultValue: true });
 
-/** A number the flag must hold, `what` saying which (`a positive whole number`). */
-export function number(value: string, description: string, what: string, ok: (n: number) => boolean): Flag<number> {
+/** A number the flag must hold, `what` saying which (`a positive whole number`). Every numeric flag is declared with it. */
+export function number(value: string, description: string, what: string, ok: (n: number) => boolean): Flag<number> & { numeric: true } {
   return {
     value,
     description,
+    numeric: true,
     parse: (raw) => {
-      const n = Number(raw.trim());
-      if (raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidValue(`must be ${what} (got "${raw}")`);
+      const n = parseDecimal(raw);
+      if (!Number.isFinite(n) || !ok(n)) throw new InvalidValue(`must be ${what} (got "${raw}")`);
       return n;
     },
   };

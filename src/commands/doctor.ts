@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/errors.js';
+import { brokenStateFiles } from '../core/json-files.js';
 import { output } from '../core/present.js';
 import { profileName, type Setting } from '../core/profiles.js';
 import { isCapable, locateFfmpeg, readCapabilities, type Capabilities, type FfmpegTools } from '../render/ffmpeg/locate.js';
@@ -18,7 +19,8 @@ interface Report {
   ffprobe: { path: string; version: string; source: string } | null;
   capabilities: Capabilities | null;
   tts: { ok: boolean; engine: string; voices: number; error?: string };
-  configDir: { path: string; writable: boolean; error?: string };
+  /** `brokenFiles`: its state files (config, credentials, job records…) that cannot be read, each with what to do. */
+  configDir: { path: string; writable: boolean; error?: string; brokenFiles?: string[] };
   keys: { UGC_API_KEY: boolean };
   /** The profile in use, and every setting's value and where it comes from (as `ugc config list`). */
   profile: string;
@@ -60,6 +62,9 @@ async function doctor(ctx: Context): Promise<number> {
     return [] as Setting[];
   });
   if (!configDir.writable) problems.push(`config dir ${ctx.configDir} is not writable: ${configDir.error}`);
+  const brokenFiles = await brokenStateFiles(ctx.configDir);
+  configDir.brokenFiles = brokenFiles;
+  problems.push(...brokenFiles);
   const report: Report = {
     ok: problems.length === 0,
     ffmpeg: tools?.ffmpeg ?? null,
@@ -109,7 +114,7 @@ function describe(ctx: Context, r: Report): string[] {
     ...(r.ffmpeg ? [`${mark(r.capabilities ? isCapable(r.capabilities) : false)} ffmpeg   ${r.ffmpeg.version} (${r.ffmpeg.source}) ${r.ffmpeg.path}`] : []),
     ...(r.ffprobe ? [`ok   ffprobe  ${r.ffprobe.version} (${r.ffprobe.source}) ${r.ffprobe.path}`] : []),
     `${mark(r.tts.ok)} tts      ${r.tts.engine}, ${r.tts.voices} voices`,
-    `${mark(r.configDir.writable)} config   ${r.configDir.path}`,
+    `${mark(r.configDir.writable && !r.configDir.brokenFiles?.length)} config   ${r.configDir.path}${r.configDir.brokenFiles?.length ? ` (${r.configDir.brokenFiles.length} unreadable file${r.configDir.brokenFiles.length === 1 ? '' : 's'})` : ''}`,
     `${r.keys.UGC_API_KEY ? 'ok  ' : '-   '} keys     UGC_API_KEY ${r.keys.UGC_API_KEY ? 'set' : 'not set (only needed for remote providers)'}`,
     // The provider always; a base URL only where something other than the document sets it.
     ...r.settings.filter((s) => s.key === 'provider' || s.source !== 'default').map((s) => `ok   ${s.key.padEnd(8)} ${settingText(ctx, s)}`),

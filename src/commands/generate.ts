@@ -7,11 +7,13 @@ import { follow } from '../providers/follow.js';
 import { currentProvider, requirePart } from '../providers/registry.js';
 import { defineCommand, negatable, text } from './define.js';
 import { withInterrupt } from './interrupt.js';
-import { requestFlags, requestFromFlags } from './request-flags.js';
+import { inSpecTerms, requestFlags, requestFromFlags, SPEC_FLAG } from './request-flags.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
 export default defineCommand({
   flags: {
     ...requestFlags({ submit: true }),
+    spec: SPEC_FLAG,
     out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)'),
     wait: negatable('return the job id as soon as the job is accepted'),
   },
@@ -21,10 +23,12 @@ export default defineCommand({
     'ugc generate --script "Meet Glow Serum." --image me.jpg --product-image serum.png --product-name "Glow Serum" --cta "Shop now"',
     'ugc generate --provider vidgen --base-url http://render-box:8080 --image face.png --audio vo.mp3',
     'ugc generate --script "…" --creator mia --no-wait --json',
+    'ugc generate --spec testimonial.yaml --aspect 1:1',
   ],
   async run(ctx, input) {
+    await sweepOrphanWorkDirs();
     const provider = await currentProvider(ctx);
-    const request = requestFromFlags(ctx, input, provider, 'generate');
+    const { request, origin } = await requestFromFlags(ctx, input, provider, 'generate');
     const jobs = requirePart(provider, 'jobs', 'generate');
     const wait = input.wait;
     const jobId = newJobId();
@@ -42,7 +46,9 @@ export default defineCommand({
       }
     };
     const job = await withInterrupt(async (signal) => {
-      const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress });
+      const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress }).catch((error: unknown) => {
+        throw inSpecTerms(error, origin);
+      });
       if (!wait || isTerminal(submitted.status)) return submitted;
       return follow(ctx, provider, submitted, {
         outputPath,

@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { JOB_STATUSES, type Job } from '../core/job.js';
-import { eachRow, output } from '../core/present.js';
+import { eachRow, note, output } from '../core/present.js';
 import { choice, defineCommand, isWholeIn, number, withDefault } from './define.js';
+import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
 /** Output paths under the working directory are shown relative to it, so the table fits a terminal. */
 function shortPath(cwd: string, path: string | null): string | null {
@@ -17,10 +18,13 @@ export default defineCommand({
   },
   examples: ['ugc jobs', 'ugc jobs --status failed --json'],
   async run(ctx, { status, limit }) {
-    const list = (await ctx.jobs.list()).filter((j) => !status || j.status === status).slice(0, limit);
+    await sweepOrphanWorkDirs();
+    const unreadable: string[] = [];
+    const list = (await ctx.jobs.list((id) => unreadable.push(id))).filter((j) => !status || j.status === status).slice(0, limit);
     await output(ctx, list, eachRow({
       head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED', 'OUTPUT'],
       row: (j: Job) => [j.id, j.provider, j.status, `${j.progress}%`, j.createdAt.replace('T', ' ').slice(0, 19), shortPath(ctx.cwd, j.output.path) ?? j.output.url ?? ''],
     }));
+    if (unreadable.length) note(ctx, `warning: skipped ${unreadable.length} unreadable job record${unreadable.length === 1 ? '' : 's'} (${unreadable.join(', ')}); \`ugc doctor\` says what is wrong`);
   },
 });

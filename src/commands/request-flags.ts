@@ -1,5 +1,8 @@
+import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
-import { checkRequest, REQUEST_FIELDS, SCRIPT_FILE, type FieldSpec, type GenerateRequest, type RawRequest, type RequestField } from '../core/request.js';
+import { UsageError } from '../core/errors.js';
+import { checkRequest, InputError, parseRequest, REQUEST_FIELDS, SCRIPT_FILE, type FieldSpec, type GenerateRequest, type InputField, type RawRequest, type RequestField } from '../core/request.js';
+import { describeSpecIssue, readSpec, withSpec, type AdSpec } from '../core/spec.js';
 import type { ProviderDefinition } from '../providers/definition.js';
 import { requirePart } from '../providers/registry.js';
 import { list, text, toggle, type Flag } from './define.js';
@@ -23,9 +26,42 @@ export function requestFlags<Submit extends boolean>(options: { submit: Submit }
   return flags as RequestFlags<Submit>;
 }
 
-/** The request the flags describe, checked against `provider`'s rules; the first problem is a usage error naming its flag. */
-export function requestFromFlags(ctx: Context, input: Partial<Record<RequestField | 'scriptFile', unknown>>, provider: ProviderDefinition, command: string): GenerateRequest {
+/** `--spec`: the ad as a file, its fields overridden by the flags given beside it. */
+export const SPEC_FLAG = text('<file>', 'the ad as a JSON or YAML file: any of these flags as fields, and scenes (see docs/cli.md); flags given override it');
+
+/** Where the request came from, so a problem found later (a scene's creator) names the spec file and field. */
+export interface RequestOrigin {
+  spec: AdSpec;
+  fromSpec: ReadonlySet<InputField>;
+}
+
+/**
+ * The request the flags (and `--spec`'s file) describe, checked against `provider`'s rules; the first
+ * problem is a usage error naming its flag, or the spec file and its field.
+ */
+export async function requestFromFlags(
+  ctx: Context,
+  input: Partial<Record<RequestField | 'scriptFile', unknown>> & { spec?: string },
+  provider: ProviderDefinition,
+  command: string,
+): Promise<{ request: GenerateRequest; origin: RequestOrigin | null }> {
   const raw: RawRequest = { scriptFile: input.scriptFile };
   for (const field of Object.keys(REQUEST_FIELDS) as RequestField[]) raw[field] = input[field];
-  return checkRequest(raw, { cwd: ctx.cwd, rules: requirePart(provider, 'jobs', command).inputs, provider: provider.name });
+  const options = { cwd: ctx.cwd, rules: requirePart(provider, 'jobs', command).inputs, provider: provider.name };
+  if (!input.spec) return { request: checkRequest(raw, options), origin: null };
+  const spec = readSpec(resolve(ctx.cwd, input.spec), input.spec);
+  const { raw: merged, fromSpec } = withSpec(spec, raw, ctx.cwd);
+  const origin = { spec, fromSpec };
+  const { request, issues } = parseRequest(merged, options);
+  if (issues[0]) throw specError(issues[0], origin);
+  return { request, origin };
+}
+
+/** An input error about a field the spec file gave, said as the file's (`ad.yaml: scenes[1].creator: …`); others unchanged. */
+export function inSpecTerms(error: unknown, origin: RequestOrigin | null): unknown {
+  return origin && error instanceof InputError ? specError(error.issue, origin) : error;
+}
+
+function specError(issue: InputError['issue'], origin: RequestOrigin): UsageError {
+  return new UsageError(describeSpecIssue(issue, origin.spec, origin.fromSpec), new InputError(issue).hint);
 }

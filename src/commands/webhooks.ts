@@ -3,7 +3,8 @@ import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import { eachRow, output } from '../core/present.js';
 import { currentProvider, getProvider, requirePart } from '../providers/registry.js';
 import { EventLog, type WebhookEvent } from '../webhooks/event-log.js';
-import { createForwarder, eventPrinter, listen as listenFor, recordAndForward } from '../webhooks/listener.js';
+import { createForwarder, eventPrinter, listen as listenFor, recordAndForward, type EventPrinter } from '../webhooks/listener.js';
+import { findListener, triggerThrough, type ListenerAddress } from '../webhooks/rendezvous.js';
 import { buildPayload, eventNames, samplePayload } from '../webhooks/payloads.js';
 import { webhookSecret } from '../webhooks/signing.js';
 import { defineCommand, isWholeIn, list, number, text, withDefault } from './define.js';
@@ -37,7 +38,7 @@ export const listen = defineCommand({
   flags: {
     forwardTo: list('<url>', 'where to POST events, repeatable'),
     events: text('<a,b>', 'only these event types'),
-    port: number('<n>', 'also receive provider deliveries at http://127.0.0.1:<n>/<provider>', 'a port number (0 for any free port)', isWholeIn(0, 65535)),
+    port: number('<n>', 'receive provider deliveries at http://127.0.0.1:<n>/<provider> (0: any free port, shown; default: a free port, not shown)', 'a port number (0 for any free port)', isWholeIn(0, 65535)),
   },
   examples: ['ugc webhooks listen --forward-to http://localhost:3000/webhooks', 'ugc webhooks listen --forward-to http://localhost:3000/hooks --events video.completed,video.failed --port 4242 --json'],
   async run(ctx, { forwardTo, events, port }) {
@@ -47,16 +48,27 @@ export const listen = defineCommand({
   },
 });
 
-/** Sends one signed event — a sample, or a real job's — to a handler, and says whether it was accepted. */
+/**
+ * Sends one signed event — a sample, or a real job's — and says whether it was accepted: to --forward-to,
+ * or else through the `ugc webhooks listen` running on this machine (to its targets, shown in its output).
+ */
 export const trigger = defineCommand({
   args: ['event'],
   flags: {
-    forwardTo: list('<url>', 'where to POST it, repeatable'),
+    forwardTo: list('<url>', 'where to POST it, repeatable (default: through the running `ugc webhooks listen`)'),
     job: text('<id>', 'use this job instead of a sample'),
   },
-  examples: ['ugc webhooks trigger video.completed --forward-to http://localhost:3000/webhooks', 'ugc webhooks trigger job.completed --provider ugen --forward-to http://localhost:3000/ugen'],
+  examples: [
+    'ugc webhooks trigger video.completed',
+    'ugc webhooks trigger video.completed --forward-to http://localhost:3000/webhooks',
+    'ugc webhooks trigger job.completed --provider ugen --forward-to http://localhost:3000/ugen',
+  ],
   async run(ctx, { event: type, forwardTo, job: jobId }) {
-    const targets = targetsFrom(forwardTo);
+    const targets = forwardTo.length > 0 ? targetsFrom(forwardTo) : null;
+    const listener = targets ? null : await findListener(ctx.configDir);
+    if (!targets && !listener) {
+      throw new UsageError('no --forward-to, and no `ugc webhooks listen` is running on this machine', 'Start `ugc webhooks listen --forward-to <url>` in another terminal, or pass --forward-to <url>.');
+    }
     const job = jobId ? await ctx.jobs.get(jobId) : null;
     const provider = job ? getProvider(job.provider) : await currentProvider(ctx);
     requirePart(provider, 'webhooks', 'webhooks trigger');
@@ -64,14 +76,29 @@ export const trigger = defineCommand({
     const id = `evt_${randomUUID().replaceAll('-', '')}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const body = job ? buildPayload(provider.name, type, job, { eventId: id, timestamp }) : samplePayload(provider.name, type, { eventId: id, timestamp });
-    const log = new EventLog(ctx.configDir);
+    const event = { id, provider: provider.name, type, source: 'trigger' as const, jobId: job?.id ?? null, body };
     const print = eventPrinter(ctx);
+    if (listener) return triggerListener(listener, event, print);
+    const log = new EventLog(ctx.configDir);
     const forwarder = createForwarder(ctx, log, print);
-    const recorded = await recordAndForward(log, forwarder, { id, provider: provider.name, type, source: 'trigger', jobId: job?.id ?? null, body }, targets, print);
+    const recorded = await recordAndForward(log, forwarder, event, targets ?? [], print);
     await Promise.all(recorded?.forwards ?? []);
-    return deliveredTo(log, id, targets);
+    return deliveredTo(log, id, targets ?? []);
   },
 });
+
+/** Hands the event to the running listener, which records and forwards it to its own targets; prints what they answered. */
+async function triggerListener(listener: ListenerAddress, event: Omit<WebhookEvent, 'deliveries' | 'createdAt'>, print: EventPrinter): Promise<number> {
+  print.note(`Sending ${event.type} through \`ugc webhooks listen\` (pid ${listener.pid}), forwarding to ${listener.targets.join(', ')}.`);
+  const answer = await triggerThrough(listener, event);
+  if (answer.filtered) throw new UgcError(`the running \`ugc webhooks listen\` forwards only ${answer.filtered.join(', ')} events, not ${event.type}`, { hint: 'Pass --forward-to <url> to send it anyway.' });
+  const shown = { ...event, createdAt: new Date().toISOString(), deliveries: [] };
+  print.event(shown);
+  for (const result of answer.results) print.forward(shown, result.target, { status: result.status, error: result.error, location: null });
+  const failed = answer.results.filter((r) => !r.delivered).map((r) => `${r.target}${r.error ? ` (${r.error})` : r.status ? ` (${r.status})` : ''}`);
+  if (failed.length > 0) throw new UgcError(`not delivered to ${failed.join(', ')}`, { hint: `Run \`ugc webhooks replay ${event.id}\` once the handler is up.` });
+  return ExitCode.Ok;
+}
 
 export const events = defineCommand({
   flags: { limit: withDefault(number('<n>', 'at most this many', 'a positive whole number', isWholeIn(1, Number.MAX_SAFE_INTEGER)), 50) },
@@ -106,7 +133,10 @@ export const replay = defineCommand({
 
 async function deliveredTo(log: EventLog, id: string, targets: string[]): Promise<number> {
   const event = await log.find(id);
-  const failed = targets.filter((t) => event?.deliveries.find((d) => d.target === t)?.state !== 'delivered');
+  const failed = targets
+    .map((target) => ({ target, delivery: event?.deliveries.find((d) => d.target === target) }))
+    .filter(({ delivery }) => delivery?.state !== 'delivered')
+    .map(({ target, delivery }) => `${target}${delivery?.lastError ? ` (${delivery.lastError})` : delivery?.lastStatus ? ` (${delivery.lastStatus})` : ''}`);
   if (failed.length > 0) throw new UgcError(`not delivered to ${failed.join(', ')}`, { hint: `Run \`ugc webhooks replay ${id}\` once the handler is up.` });
   return ExitCode.Ok;
 }

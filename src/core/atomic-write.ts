@@ -9,12 +9,19 @@ export function tempPathFor(target: string): string {
 
 /** Writes `data` to a temp file beside `path` and renames it into place: readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  await writeThroughTemp(path, (temp) => writeFile(temp, data, { mode }));
+}
+
+/**
+ * `write` fills a temp file beside `path`, which is then renamed into place; on any failure (a full
+ * disk included) the temp file is removed, so nothing half-written is left beside the output.
+ */
+export async function writeThroughTemp(path: string, write: (temp: string) => Promise<unknown>): Promise<void> {
   const temp = tempPathFor(path);
   try {
-    await writeFile(temp, data, { mode });
+    await write(temp);
     await rename(temp, path);
-  } catch (error) {
+  } finally {
     await rm(temp, { force: true });
-    throw error;
   }
 }

@@ -38,7 +38,8 @@ export async function removeKey(configDir: string, profile: string, provider: st
 }
 
 async function load(configDir: string): Promise<CredentialFile> {
-  return (await readJsonFile<CredentialFile>(fileOf(configDir))) ?? {};
+  const path = fileOf(configDir);
+  return (await readJsonFile<CredentialFile>(path, `Fix it by hand, or move it away and run \`ugc login\` again: ${path}`)) ?? {};
 }
 
 async function update(configDir: string, change: (all: CredentialFile) => CredentialFile): Promise<void> {

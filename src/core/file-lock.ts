@@ -28,7 +28,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
         continue;
       }
       if (Date.now() - started > giveUpAfter) {
-        throw new UgcError(`timed out waiting for ${lockPath}`, { hint: 'Another ugc process is holding it; try again, or delete that file if no ugc is running.' });
+        throw new UgcError(`timed out waiting for ${lockPath}`, { code: 'lock_busy', hint: 'Another ugc process is holding it; try again, or delete that file if no ugc is running.' });
       }
       await sleep(Math.min(5 + attempt * 5, 50));
     }

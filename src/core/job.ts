@@ -42,6 +42,8 @@ export const JobSchema = z.looseObject({
   error: JobErrorSchema.nullable(),
   /** The process rendering a local job (so `cancel` can stop it), or submitting a remote one (so nothing else recovers it meanwhile). */
   worker: z.object({ pid: z.number().int(), host: z.string() }).nullable().optional(),
+  /** A remote job's host and profile (whose key), as created: every later call about it goes there. */
+  connection: z.object({ baseUrl: z.string(), profile: z.string() }).optional(),
 });
 export type Job = z.infer<typeof JobSchema>;
 

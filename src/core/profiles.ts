@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { Context } from './context.js';
+import { invalidJsonError } from './json-files.js';
 
 /** The values a profile stores (`ugc config set`); a flag or a `UGC_*` variable wins over each. */
 export interface Profile {
@@ -22,7 +24,12 @@ export const DEFAULT_PROVIDER = 'local';
 /** `config.json` in the config dir, through `conf` (atomic writes, schema-free JSON). Loaded only when needed. */
 async function store(ctx: Context): Promise<ConfStore> {
   const { default: Conf } = await import('conf');
-  return new Conf<ConfigShape>({ projectName: 'ugc', projectSuffix: '', cwd: ctx.configDir, configName: 'config', defaults: { profiles: {} } }) as unknown as ConfStore;
+  try {
+    return new Conf<ConfigShape>({ projectName: 'ugc', projectSuffix: '', cwd: ctx.configDir, configName: 'config', defaults: { profiles: {} } }) as unknown as ConfStore;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw invalidJsonError(join(ctx.configDir, 'config.json'), error);
+    throw error;
+  }
 }
 
 export const profileName = (ctx: Context): string => ctx.global.profile ?? ctx.settings.profile ?? 'default';

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { PLATFORMS } from './platforms.js';
+import { parseDecimal } from './decimal.js';
 
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
 export const CAPTION_VALUES = ['karaoke', 'box', 'pop', 'clean', 'none'] as const;
@@ -86,8 +88,8 @@ export const SCRIPT_FILE = { flag: 'script-file', value: '<path>', help: 'read t
 
 type Fields = typeof REQUEST_FIELDS;
 export type RequestField = keyof Fields;
-/** Where an input problem is: a request field, or the script file the script came from. */
-export type InputField = RequestField | 'scriptFile';
+/** Where an input problem is: a request field, the script file the script came from, or the scenes of a spec file. */
+export type InputField = RequestField | 'scriptFile' | 'scenes' | SceneField;
 
 type ValueOf<K extends Kind> = K extends { type: 'script' }
   ? string
@@ -105,8 +107,31 @@ type ValueOf<K extends Kind> = K extends { type: 'script' }
             ? string[]
             : string | null;
 
-/** The unified request every provider maps from. Paths are absolute by the time it is stored in a job record. */
-export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> };
+/**
+ * One scene of an ad told in scenes (a spec file's `scenes`): its part of the script, who says it, and
+ * what is shown instead of the creator while it is said. Unset fields take the ad's own; a scene that
+ * names its own creator or image speaks with that one's voice.
+ */
+export interface Scene {
+  script: string;
+  creator: string | null;
+  image: string | null;
+  voice: string | null;
+  /** The user's own shots (images or videos, absolute paths), shown in turn while the scene is said. */
+  broll: string[];
+  /** The product (`productImage`) shown full frame while the scene is said. */
+  product: boolean;
+}
+
+/** A scene's own fields that are no request field. */
+export type SceneField = 'broll' | 'product';
+
+/**
+ * The unified request every provider maps from. Paths are absolute by the time it is stored in a job record.
+ * `scenes` is set only when scenes differ in more than their script (several creators); `script` is then
+ * the scenes' scripts joined.
+ */
+export type GenerateRequest = { -readonly [F in RequestField]: ValueOf<Fields[F]['kind']> } & { scenes?: Scene[] };
 export type MediaField = { [F in RequestField]: Fields[F]['kind'] extends { type: 'media' } ? F : never }[RequestField];
 export const MEDIA_FIELDS = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((f) => REQUEST_FIELDS[f].kind.type === 'media') as MediaField[];
 export const mediaKindOf = (field: MediaField): 'image' | 'audio' => REQUEST_FIELDS[field].kind.media;
@@ -125,6 +150,8 @@ export interface InputIssue {
   field: InputField;
   message: string;
   hint?: string;
+  /** The field is the one of this scene (0-based), not the ad's. */
+  scene?: number;
 }
 
 const flagOf = (field: string): string | null =>
@@ -143,6 +170,7 @@ function render(text: string, self: InputField, as: 'flag' | 'column'): string {
 
 /** The issue as the CLI says it (`--aspect must be one of …`) or as a batch row error says it (`must be one of …`). */
 export function describeIssue(issue: InputIssue, as: 'flag' | 'column'): string {
+  if (issue.scene !== undefined) return `scenes[${issue.scene}].${columnOf(issue.field)}: ${render(issue.message, issue.field, 'column')}`;
   return render(issue.message, issue.field, as);
 }
 
@@ -157,8 +185,11 @@ export class InputError extends UsageError {
 // ---------------------------------------------------------------------------------------------
 // Reading raw values
 
-/** A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the script file). */
-export type RawRequest = Partial<Record<InputField, unknown>>;
+/**
+ * A raw request: flags' text, a batch row's cells or JSON values, keyed by field (`scriptFile` for the
+ * script file); `scenes` as a spec file gives them (core/spec.ts), or as a job record or queue holds them.
+ */
+export type RawRequest = Partial<Record<RequestField | 'scriptFile' | 'scenes', unknown>>;
 
 type Read<T> = { value: T } | { issue: Omit<InputIssue, 'field'> };
 
@@ -181,7 +212,7 @@ function readChoice(raw: unknown, kind: Extract<Kind, { type: 'choice' }>): Read
 
 function readNumber(raw: unknown, kind: Extract<Kind, { type: 'number' }>): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value) || value < kind.min || value > kind.max) return { issue: { message: `{} must be ${kind.what} from ${kind.min} to ${kind.max} (got "${String(raw).trim()}")` } };
   return { value };
 }
@@ -197,9 +228,9 @@ function readSwitch(raw: unknown): Read<boolean> {
 
 function readSeconds(raw: unknown): Read<number | null> {
   if (blank(raw)) return { value: null };
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDecimal(raw) : Number.NaN;
   if (!Number.isFinite(value)) return { issue: { message: `{} must be a number of seconds (got "${String(raw).trim()}")` } };
-  if (!(value > 0 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
+  if (!(value >= 1 && value <= MAX_DURATION_SECONDS)) return { issue: { message: `{} must be a number of seconds between 1 and ${MAX_DURATION_SECONDS}` } };
   return { value };
 }
 
@@ -295,6 +326,39 @@ function readParams(raw: unknown): Read<Record<string, string>> {
   return { value: params };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Scenes read like the fields they hold (text, media paths resolved against `cwd` and checked to be
+ * readable files), each problem naming its scene: whoever wrote them (a spec file, a job record, a queue).
+ */
+function readScenes(raw: unknown, cwd: string): { value: Scene[] | null; issues: InputIssue[] } {
+  if (blank(raw)) return { value: null, issues: [] };
+  if (!Array.isArray(raw) || raw.length === 0) return { value: null, issues: [{ field: 'scenes', message: '{} must be a list of one scene or more' }] };
+  const issues: InputIssue[] = [];
+  const scenes = raw.map((item: unknown, scene): Scene => {
+    const at = <T>(field: InputField, read: Read<T>, fallback: T): T => {
+      if (!('issue' in read)) return read.value;
+      issues.push({ field, scene, ...read.issue });
+      return fallback;
+    };
+    const fields = isRecord(item) ? item : {};
+    if (!isRecord(item)) issues.push({ field: 'scenes', message: `{}: scene ${scene} must be an object with a script` });
+    const script = at('script', readText(fields.script), null);
+    if (isRecord(item) && !script) issues.push({ field: 'script', scene, message: 'is empty' });
+    const broll = Array.isArray(fields.broll) ? fields.broll : blank(fields.broll) ? [] : [fields.broll];
+    return {
+      script: script ?? '',
+      creator: at('creator', readText(fields.creator), null),
+      image: at('image', readMedia(fields.image, cwd), null),
+      voice: at('voice', readText(fields.voice), null),
+      broll: broll.map((path: unknown) => at('broll', readMedia(path, cwd), null)).filter((path): path is string => path !== null),
+      product: at('product', readSwitch(fields.product), false),
+    };
+  });
+  return { value: scenes, issues };
+}
+
 function readScript(raw: RawRequest, cwd: string): { value: string; issues: InputIssue[] } {
   const fromFlag = readText(raw.script);
   if ('issue' in fromFlag) return { value: '', issues: [{ field: 'script', ...fromFlag.issue }] };
@@ -323,6 +387,8 @@ export interface InputRules {
   readonly pathOnly?: readonly MediaField[];
   /** What to do about a missing or refused field (e.g. where to list creator ids). */
   readonly hints?: Partial<Record<RequestField, string>>;
+  /** It renders `scenes` (each scene its own creator and voice); without this, a request with scenes is refused. */
+  readonly scenes?: boolean;
 }
 
 /** What most providers need: a script. */
@@ -336,6 +402,9 @@ export const given = (request: GenerateRequest, field: RequestField): boolean =>
 
 function ruleIssues(request: GenerateRequest, rules: InputRules, provider: string, skip: Set<InputField>): InputIssue[] {
   const issues: InputIssue[] = [];
+  if (request.scenes && !rules.scenes) {
+    issues.push({ field: 'scenes', message: `${provider} renders one creator for the whole ad: it cannot render scenes with their own creator, image, voice or shots`, hint: 'Render this spec with --provider local, or give the creator once, at the top of the spec.' });
+  }
   for (const requirement of rules.required) {
     const fields = typeof requirement === 'string' ? [requirement] : requirement;
     if (fields.some((f) => given(request, f) || skip.has(f))) continue;
@@ -379,10 +448,16 @@ export interface ParseOptions {
  * is only meaningful when `issues` is empty.
  */
 export function parseRequest(raw: RawRequest, options: ParseOptions): { request: GenerateRequest; issues: InputIssue[] } {
-  const script = readScript(raw, options.cwd);
-  const issues: InputIssue[] = [...script.issues];
+  const scenes = readScenes(raw.scenes, options.cwd);
+  // An ad in scenes says their scripts, one after the other.
+  const script = scenes.value ? { value: scenes.value.map((s) => s.script).join(' '), issues: [] } : readScript(raw, options.cwd);
+  const issues: InputIssue[] = [...scenes.issues, ...script.issues];
   if (script.value.length > MAX_SCRIPT_CHARS) {
     issues.push({ field: 'script', message: `the script is ${script.value.length} characters; the limit is ${MAX_SCRIPT_CHARS}`, hint: 'Shorten it, or split it into several ads with `ugc batch`.' });
+  }
+  // Emoji, symbols and punctuation alone give a speech engine nothing to say: refused before any record exists.
+  if (script.value && !/[\p{L}\p{N}]/u.test(script.value)) {
+    issues.push({ field: 'script', message: 'the script has no words to speak (only emoji, symbols or punctuation)', hint: 'Write what the creator says in words.' });
   }
   const request: Record<string, unknown> = { script: script.value };
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
@@ -404,6 +479,7 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
     } else request[field] = read.value;
   }
   const parsed = request as GenerateRequest;
+  if (scenes.value) parsed.scenes = scenes.value;
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.excludes && given(parsed, field) && given(parsed, spec.excludes as RequestField)) {
       issues.push({ field, message: `pass either {${field}} or {${spec.excludes}}, not both` });
@@ -419,4 +495,20 @@ export function checkRequest(raw: RawRequest, options: ParseOptions = { cwd: pro
   const { request, issues } = parseRequest(raw, options);
   if (issues[0]) throw new InputError(issues[0]);
   return request;
+}
+
+/**
+ * A stable hash of what `request` asks for: every request field but the idempotency key, given fields
+ * only, keys sorted. The same idempotency key with another fingerprint is another request (an error).
+ */
+export function requestFingerprint(request: GenerateRequest): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(object).sort().filter((key) => object[key] != null).map((key) => [key, canonical(object[key])]));
+  };
+  const fields = (Object.keys(REQUEST_FIELDS) as RequestField[]).filter((field) => field !== 'idempotencyKey' && given(request, field));
+  const asked = Object.fromEntries(fields.map((field) => [field, request[field]]));
+  return createHash('sha256').update(JSON.stringify(canonical(asked))).digest('hex').slice(0, 32);
 }

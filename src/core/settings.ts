@@ -23,6 +23,8 @@ export interface Settings {
   webhookBackoffMs: number | null;
   /** UGC_QUEUE_LOCK_MS: how long a worker's hold on a batch row lasts without renewal. */
   queueLockMs: number;
+  /** UGC_QUEUE_OUTAGE_MS: how long `ugc batch --queue` waits for a Redis that stopped answering before it gives up. */
+  queueOutageMs: number;
   /** CI set (and not "false" or "0"): never prompt, no spinner. */
   ci: boolean;
   /** NO_COLOR set: no colour, no spinner. */
@@ -39,6 +41,7 @@ export const VARIABLES = [
   'UGC_POLL_INTERVAL',
   'UGC_WEBHOOK_BACKOFF_MS',
   'UGC_QUEUE_LOCK_MS',
+  'UGC_QUEUE_OUTAGE_MS',
   // Read by the render layer's ffmpeg discovery (src/render/ffmpeg/locate.ts), which is memoised per value.
   'UGC_FFMPEG',
   'UGC_FFPROBE',
@@ -57,6 +60,7 @@ export function readSettings(env: Env, cwd: string): Settings {
     pollIntervalSeconds: positive(env, 'UGC_POLL_INTERVAL', 'a number of seconds'),
     webhookBackoffMs: positive(env, 'UGC_WEBHOOK_BACKOFF_MS', 'a number of milliseconds'),
     queueLockMs: positive(env, 'UGC_QUEUE_LOCK_MS', 'a number of milliseconds') ?? 30_000,
+    queueOutageMs: positive(env, 'UGC_QUEUE_OUTAGE_MS', 'a number of milliseconds') ?? 60_000,
     ci: Boolean(env.CI && env.CI !== 'false' && env.CI !== '0'),
     noColor: Boolean(env.NO_COLOR),
   };

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch, type FormData, type Response } from 'undici';
 import { tempPathFor } from '../core/atomic-write.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
+import { redactUrl } from '../core/redact-url.js';
 import { NetworkError, ProviderError, type ProviderErrorBody } from './errors.js';
 import { trackerFor, type RateLimitTracker } from './ratelimit.js';
 
@@ -300,13 +301,6 @@ async function readBody(response: Response): Promise<unknown> {
   } catch {
     return text;
   }
-}
-
-/** Query values that look like credentials are hidden in logs. */
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  for (const key of [...parsed.searchParams.keys()]) if (/key|token|secret|signature|sig|auth/i.test(key)) parsed.searchParams.set(key, '[redacted]');
-  return parsed.toString();
 }
 
 function describe(error: unknown): string {

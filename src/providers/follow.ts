@@ -1,7 +1,7 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempPathFor, writeFileAtomic } from '../core/atomic-write.js';
+import { tempPathFor, writeFileAtomic, writeThroughTemp } from '../core/atomic-write.js';
 import type { Context } from '../core/context.js';
 import { InterruptedError, UgcError } from '../core/errors.js';
 import { isTerminal, type Job, type OutputType } from '../core/job.js';
@@ -11,7 +11,7 @@ import type { ProviderDefinition } from './definition.js';
 import { requirePart } from './registry.js';
 import { thumbnailArgs } from '../render/compose.js';
 import { locateFfmpeg } from '../render/ffmpeg/locate.js';
-import { durationOf, mediaTypeOf, probe } from '../render/ffmpeg/probe.js';
+import { decodeProblem, durationOf, mediaTypeOf, probe } from '../render/ffmpeg/probe.js';
 import { runFfmpeg } from '../render/ffmpeg/run.js';
 
 export interface FollowOptions {
@@ -152,15 +152,16 @@ async function makeThumbnail(ctx: Context, video: string, thumbnailPath: string 
   if (!info) throw new UgcError(`the downloaded file ${video} is not a video`, { code: 'bad_output' });
   const duration = durationOf(info);
   if (!thumbnailPath) return duration || null;
-  const temp = tempPathFor(thumbnailPath);
-  await runFfmpeg(tools.ffmpeg.path, thumbnailArgs(video, Math.min(1, duration / 2), temp), { what: 'writing the thumbnail' });
-  await rename(temp, thumbnailPath);
+  await writeThroughTemp(thumbnailPath, async (temp) => {
+    await runFfmpeg(tools.ffmpeg.path, thumbnailArgs(video, Math.min(1, duration / 2), temp), { what: 'writing the thumbnail' });
+    // ffmpeg may exit 0 having written nothing (a full disk).
+    const damage = await decodeProblem(tools.ffmpeg.path, temp, 'image');
+    if (damage) throw new UgcError(`the thumbnail ${thumbnailPath} could not be written (${damage}); is the disk full?`, { code: 'write_failed' });
+  });
   return duration || null;
 }
 
 async function copyAtomic(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
-  const temp = tempPathFor(to);
-  await copyFile(from, temp);
-  await rename(temp, to);
+  await writeThroughTemp(to, (temp) => copyFile(from, temp));
 }

@@ -5,17 +5,18 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
-import { InterruptedError, UgcError } from '../core/errors.js';
+import { InterruptedError, UgcError, UsageError } from '../core/errors.js';
 import { HttpClient } from '../http/client.js';
 import { readErrorEnvelope } from './envelopes.js';
 import { isTerminal, newJob, type Job } from '../core/job.js';
 import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import { note } from '../core/present.js';
-import { InputError, isUrl, MEDIA_FIELDS, type GenerateRequest } from '../core/request.js';
-import { locateFfmpeg } from '../render/ffmpeg/locate.js';
+import { InputError, isUrl, MEDIA_FIELDS, requestFingerprint, type GenerateRequest, type Scene } from '../core/request.js';
+import { locateFfmpeg, type FfmpegTools } from '../render/ffmpeg/locate.js';
 import { readProfile } from '../core/profiles.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
+import { shotKind, type Shot } from '../render/scenes.js';
 import { findRunner, isBuiltInRunner } from '../render/runners/index.js';
 import { subtitlesPathFor } from '../render/subtitles.js';
 import { warmUpSpeech } from '../render/tts.js';
@@ -33,8 +34,9 @@ const PROGRESS_WRITE_INTERVAL_MS = 400;
 
 /** `generate` for the local provider: records the job, then renders it here or in a detached process. */
 export async function submitLocal(ctx: Context, request: GenerateRequest, options: SubmitOptions): Promise<Job> {
+  const fingerprint = requestFingerprint(request);
   if (request.idempotencyKey) {
-    const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey);
+    const existing = await ctx.jobs.findByIdempotencyKey('local', request.idempotencyKey, fingerprint);
     if (existing) return existing;
   }
   await checkOutputWritable(options.outputPath);
@@ -47,6 +49,11 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
   const job = newJob({ id: options.jobId, provider: 'local', request: { ...request, voice: request.audio ? request.voice : inputs.voiceId, out: options.outputPath } });
   // The runner decided on here is the one that renders, in this process or a detached one.
   if (runner) job.runner = runner;
+  // Claimed before the record and the render: of two submissions with one key at the same instant, one renders.
+  if (request.idempotencyKey) {
+    const existing = await ctx.jobs.claimIdempotencyKey('local', request.idempotencyKey, job.id, fingerprint);
+    if (existing) return existing;
+  }
   await ctx.jobs.create(job);
   if (!options.wait) return await startDetachedRender(ctx, job);
   return runLocalJob(ctx, job.id, options, inputs);
@@ -57,6 +64,7 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
  * chosen (by language) and able to speak. `voiceId` is the voice that speaks, for the job record.
  */
 export async function checkedInputs(ctx: Context, request: GenerateRequest): Promise<RenderInputs & { voiceId: string }> {
+  if (request.scenes) return checkedSceneInputs(ctx, request, request.scenes);
   // Loading eSpeak overlaps the file checks (which run in ffprobe processes); every voice needs it: to
   // speak, or to time another engine's audio or a supplied voiceover against.
   warmUpSpeech();
@@ -66,6 +74,51 @@ export async function checkedInputs(ctx: Context, request: GenerateRequest): Pro
   const brand = request.brand ?? (await readProfile(ctx)).brand ?? null;
   const inputs = await resolveRenderInputs(await withDownloads(ctx, { ...request, brand }), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
   return { ...inputs, voiceId: plan.voice.id };
+}
+
+/**
+ * A request in scenes: each scene checked as the request it is (its script, creator, image and voice), a
+ * problem named by its scene. The first scene's creator is the ad's picture where one is needed (layout).
+ */
+async function checkedSceneInputs(ctx: Context, request: GenerateRequest, scenes: Scene[]): Promise<RenderInputs & { voiceId: string }> {
+  if (request.audio) throw new InputError({ field: 'audio', message: '{} is one recording: it cannot be split between scenes said by different creators', hint: 'Drop --audio, or give the whole ad one creator.' });
+  const { scenes: _whole, ...ad } = request;
+  const checked: Awaited<ReturnType<typeof checkedInputs>>[] = [];
+  for (const [i, scene] of scenes.entries()) {
+    try {
+      checked.push(await checkedInputs(ctx, { ...ad, script: scene.script, creator: scene.creator, image: scene.image, voice: scene.voice }));
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError({ ...error.issue, scene: i });
+      if (error instanceof UsageError) throw new InputError({ field: 'creator', message: error.message, hint: error.hint, scene: i });
+      throw error;
+    }
+  }
+  const [first] = checked as [RenderInputs & { voiceId: string }];
+  const tools = await locateFfmpeg(ctx.env);
+  const shots = await Promise.all(scenes.map((scene, i) => sceneShots(scene, i, first.productImage, tools)));
+  return {
+    ...first,
+    script: request.script,
+    notice: [...new Set(checked.map((c) => c.notice).filter(Boolean))].join('\n') || null,
+    scenes: checked.map((c, i) => ({ script: c.script, creatorImage: c.creatorImage, rig: c.rig, voice: c.voice, speaker: c.speaker, shots: shots[i] ?? [] })),
+  };
+}
+
+/** A scene's b-roll (each file an image or a video, by content), then its product shot. */
+async function sceneShots(scene: Scene, index: number, productImage: string | null, tools: FfmpegTools): Promise<Shot[]> {
+  const shots: Shot[] = [];
+  for (const path of scene.broll) {
+    if (isUrl(path)) throw new InputError({ field: 'broll', scene: index, message: `${path}: a scene's b-roll must be a local file` });
+    if (!(await stat(path).catch(() => null))?.isFile()) throw new InputError({ field: 'broll', scene: index, message: `no such file ${path}` });
+    const kind = await shotKind(path, tools);
+    if (!kind) throw new InputError({ field: 'broll', scene: index, message: `${path} is not an image or a video` });
+    shots.push({ path, kind, fit: 'cover' });
+  }
+  if (scene.product) {
+    if (!productImage) throw new InputError({ field: 'product', scene: index, message: "needs the ad's {productImage}" });
+    shots.push({ path: productImage, kind: 'image', fit: 'contain' });
+  }
+  return shots;
 }
 
 /** Media given as URLs are fetched once into the config dir's cache (keyed by URL), then checked like files. */

@@ -27,8 +27,11 @@ async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T
   }
 }
 
+/** One creator for the whole ad, or scenes each said by its own (a spec file's). */
+const LOCAL_INPUTS = { ...SCRIPT_REQUIRED, scenes: true };
+
 async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
-  checkRules(request, SCRIPT_REQUIRED, 'local');
+  checkRules(request, LOCAL_INPUTS, 'local');
   if (request.creator) await lookUp('creator', () => findCreator(ctx.configDir, request.creator as string));
   if (request.model || request.fallback) await (await models()).checkModelFields(ctx, request);
   await (await render()).checkedInputs(ctx, request);
@@ -78,7 +81,7 @@ const local: ProviderDefinition = {
     // bench/results/batch.json), while x264 gains little past a few threads: half the cores.
     defaultConcurrency: Math.max(1, Math.floor(cpus().length / 2)),
     resumable: false,
-    inputs: SCRIPT_REQUIRED,
+    inputs: LOCAL_INPUTS,
     validate,
     submit: async (ctx, request, options) => (await render()).submitLocal(ctx, request, options),
     refresh,

@@ -7,7 +7,7 @@ import { isProcessAlive, isTerminal, newJob, type Job, type JobStatus } from '..
 import { note } from '../core/present.js';
 import { readKey } from '../core/credentials.js';
 import { baseUrlSetting, profileName } from '../core/profiles.js';
-import { checkRules, type GenerateRequest, type InputRules } from '../core/request.js';
+import { checkRules, requestFingerprint, type GenerateRequest, type InputRules } from '../core/request.js';
 import { storedSecret } from '../core/webhook-secrets.js';
 import type { HttpClient } from '../http/client.js';
 import type { ProviderErrorBody } from '../http/errors.js';
@@ -131,17 +131,25 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
   }
   const findCreated = jobs.idempotency.documented === false ? jobs.idempotency.findCreated : null;
 
-  /** The key: UGC_API_KEY wins over the stored profile's key. */
-  async function key(ctx: Context): Promise<{ key: string; source: KeySource }> {
+  /** The key: UGC_API_KEY wins over the stored key of the profile (the current one, or the one a job was made with). */
+  async function key(ctx: Context, profile: string = profileName(ctx)): Promise<{ key: string; source: KeySource }> {
     if (ctx.settings.apiKey) return { key: ctx.settings.apiKey, source: 'environment' };
-    const stored = await readKey(ctx.configDir, profileName(ctx), name);
+    const stored = await readKey(ctx.configDir, profile, name);
     if (stored) return { key: stored, source: 'profile' };
-    throw new UgcError(`no API key for ${name}`, { exitCode: ExitCode.Auth, code: 'no_api_key', hint: `Run \`ugc login --provider ${name}\`, or set UGC_API_KEY.` });
+    const flag = profile === 'default' ? '' : ` --profile ${profile}`;
+    throw new UgcError(`no API key for ${name}${flag ? ` in profile ${profile}` : ''}`, { exitCode: ExitCode.Auth, code: 'no_api_key', hint: `Run \`ugc login --provider ${name}${flag}\`, or set UGC_API_KEY.` });
   }
 
-  /** An HTTP client for this provider, with the given key or the resolved one. */
-  async function client(ctx: Context, apiKey?: string): Promise<HttpClient> {
-    const [{ HttpClient }, baseUrl, auth] = await Promise.all([import('../http/client.js'), resolveBaseUrl(ctx, name, api.documentedBaseUrl), apiKey ?? key(ctx).then((k) => k.key)]);
+  /**
+   * An HTTP client for this provider: the given key or the resolved one, at the given base URL or the
+   * resolved one. A job's own calls go through `jobClient`, to the host (and with the profile) it was made with.
+   */
+  async function client(ctx: Context, apiKey?: string, connection?: Connection): Promise<HttpClient> {
+    const [{ HttpClient }, baseUrl, auth] = await Promise.all([
+      import('../http/client.js'),
+      connection?.baseUrl ?? resolveBaseUrl(ctx, name, api.documentedBaseUrl),
+      apiKey ?? key(ctx, connection?.profile).then((k) => k.key),
+    ]);
     return new HttpClient({
       provider: name,
       baseUrl,
@@ -154,6 +162,8 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     });
   }
   const connect = (ctx: Context) => client(ctx);
+  /** A client for calls about `job`: the base URL and profile it was created with, never the current defaults. */
+  const jobClient = (ctx: Context, job: Job) => client(ctx, undefined, connectionOf(job));
 
   async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
     checkRules(request, { ...jobs.inputs, unsupported: { ...LOCAL_LAYOUT_ONLY, ...jobs.inputs.unsupported } }, name);
@@ -244,7 +254,7 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     if (!job.remoteId) {
       // Its create is still waiting for an answer in another process (a listener polls every record).
       if (isTerminal(job.status) || submitting(job)) return job;
-      const http = await client(ctx);
+      const http = await jobClient(ctx, job);
       const request = job.request as unknown as GenerateRequest;
       // The create may have reached the provider without its answer reaching us (the process died in
       // between, or the answer was lost): the same key returns that job where keys are documented;
@@ -257,8 +267,17 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
       const remote = await jobs.create(http, request, { idempotencyKey: String(job.request.idempotencyKey) });
       return ctx.jobs.update(job.id, (current) => fieldsOf(current, remote));
     }
-    const remote = await jobs.get(await client(ctx), job.remoteId);
-    return ctx.jobs.update(job.id, (current) => (sameState(current, remote) ? null : fieldsOf(current, remote)));
+    const remote = await jobs.get(await jobClient(ctx, job), job.remoteId);
+    // Reads need no lock: many `status` calls on a running job mostly find nothing new to write.
+    const stored = (await ctx.jobs.find(job.id)) ?? job;
+    if (sameState(stored, remote)) return stored;
+    try {
+      return await ctx.jobs.update(job.id, (current) => (sameState(current, remote) ? null : fieldsOf(current, remote)), { giveUpAfterMs: REFRESH_LOCK_WAIT_MS });
+    } catch (error) {
+      // Another process is writing this record right now: what it writes is at least as new as the last record.
+      if (error instanceof UgcError && error.code === 'lock_busy') return (await ctx.jobs.find(job.id)) ?? stored;
+      throw error;
+    }
   }
 
   const { cancel, estimate, uploads } = spec;
@@ -288,16 +307,24 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
        * creates it at the provider (`createJob`: a lost answer never makes a second job).
        */
       async submit(ctx, request, options) {
+        const fingerprint = requestFingerprint(request);
         if (request.idempotencyKey) {
-          const existing = await ctx.jobs.findByIdempotencyKey(name, request.idempotencyKey);
+          const existing = await ctx.jobs.findByIdempotencyKey(name, request.idempotencyKey, fingerprint);
           if (existing) return refresh(ctx, existing);
         }
         await validate(ctx, request);
-        const http = await client(ctx);
+        const connection: Connection = { baseUrl: await resolveBaseUrl(ctx, name, api.documentedBaseUrl), profile: profileName(ctx) };
+        const http = await client(ctx, undefined, connection);
+        // Claimed before anything is sent: of two submissions with one key at the same instant, one creates.
+        if (request.idempotencyKey) {
+          const existing = await ctx.jobs.claimIdempotencyKey(name, request.idempotencyKey, options.jobId, fingerprint);
+          if (existing) return refresh(ctx, existing);
+        }
         const idempotencyKey = request.idempotencyKey ?? randomUUID();
         const job = await ctx.jobs.create({
           ...newJob({ id: options.jobId, provider: name, request: { ...request, idempotencyKey, out: options.outputPath } }),
           worker: { pid: process.pid, host: hostname() },
+          connection,
         });
         try {
           if (request.webhookUrl && jobs.configureWebhook) {
@@ -318,14 +345,14 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
       },
       async download(ctx, job, target, options) {
         if (!job.output.url) throw new UgcError(`${job.id} completed but ${name} gave no video URL`, { code: 'no_output' });
-        await (await client(ctx)).download(job.output.url, target, options);
+        await (await jobClient(ctx, job)).download(job.output.url, target, options);
       },
     },
     cancel:
       cancel &&
       (async (ctx, job) => {
         if (!job.remoteId) return ctx.jobs.updateIfActive(job.id, { status: 'cancelled', providerStatus: 'not_submitted' });
-        await cancel(await client(ctx), job.remoteId);
+        await cancel(await jobClient(ctx, job), job.remoteId);
         return refresh(ctx, job);
       }),
     estimate: estimate && (async (ctx, request) => estimate(await client(ctx), request)),
@@ -344,6 +371,21 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     webhooks: spec.webhooks,
   };
 }
+
+/** Where a job lives: the base URL and the profile (whose key) it was created with. */
+interface Connection {
+  baseUrl: string;
+  profile: string;
+}
+
+/** A job's recorded connection; records made before it was kept have none (the current defaults apply). */
+function connectionOf(job: Job): Connection | undefined {
+  const recorded = job.connection;
+  return recorded ? { baseUrl: recorded.baseUrl, profile: recorded.profile } : undefined;
+}
+
+/** How long a `status` refresh waits for a record another process is writing before showing the last one. */
+const REFRESH_LOCK_WAIT_MS = 2_000;
 
 /** A request that got no HTTP answer at all (the HTTP client's NetworkError), as opposed to one the provider refused. */
 const isLostAnswer = (error: unknown): boolean => error instanceof UgcError && error.code === 'network_error';

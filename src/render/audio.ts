@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from './ffmpeg/tool.js';
 import { UgcError } from '../core/errors.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import { runFfmpeg } from './ffmpeg/run.js';
@@ -51,7 +51,7 @@ export interface Loudness {
 
 /** Measures a track with ffmpeg's EBU R128 meter (true peak included). Audio only: a fraction of a second. */
 export async function measureLoudness(path: string, tools: FfmpegTools, signal: AbortSignal): Promise<Loudness> {
-  const result = await execa(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-nostats', '-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
+  const result = await runTool(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-nostats', '-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
     cancelSignal: signal,
     reject: false,
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from './ffmpeg/tool.js';
 import { UgcError } from '../core/errors.js';
 import { detectFace, type RgbImage } from './face-detect.js';
 import { FaceRigSchema, resolveRigPaths, type FaceRig } from './face-rig.js';
@@ -21,14 +21,14 @@ async function decodeRgb(imagePath: string, tools: FfmpegTools): Promise<RgbImag
   const video = info ? firstStream(info, 'video') : undefined;
   if (!video?.width || !video.height) throw new UgcError(`cannot read the size of ${imagePath}`);
   const { width, height } = video;
-  const result = await execa(tools.ffmpeg.path, ['-v', 'error', '-i', imagePath, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer', maxBuffer: width * height * 3 + 1024 });
+  const result = await runTool(tools.ffmpeg.path, ['-v', 'error', '-i', imagePath, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer', maxBuffer: width * height * 3 + 1024 });
   const data = new Uint8Array(result.stdout);
   if (data.length !== width * height * 3) throw new UgcError(`could not decode ${imagePath}`);
   return { width, height, data };
 }
 
 async function writePng(path: string, pixels: Uint8Array, width: number, height: number, tools: FfmpegTools): Promise<void> {
-  await execa(tools.ffmpeg.path, ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-i', 'pipe:0', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', path], { input: Buffer.from(pixels) });
+  await runTool(tools.ffmpeg.path, ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-i', 'pipe:0', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', path], { input: Buffer.from(pixels) });
 }
 
 /** Finds the face and draws the patches into `dir`; the rig's paths are relative to it. Null when there is no face. */

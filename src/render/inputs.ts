@@ -1,14 +1,15 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Platform } from '../core/platforms.js';
-import { InputError, type GenerateRequest, type MediaField } from '../core/request.js';
+import { InputError, MAX_DURATION_SECONDS, type GenerateRequest, type MediaField } from '../core/request.js';
 import { loadBrand, type Brand } from './brand.js';
 import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
 import type { FaceRig } from './face-rig.js';
 import { photoRig } from './face-photo.js';
-import { firstStream, isStillImage, probe } from './ffmpeg/probe.js';
+import { decodeProblem, durationOf, firstStream, isStillImage, probe } from './ffmpeg/probe.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
 import type { SubtitleFormat } from './subtitles.js';
+import type { SceneInputs } from './scenes.js';
 import { findVoice, type Voice } from './voices.js';
 import { FRAME_SIZES, type Aspect, type CaptionStyle, type FrameSize, type Speaker } from './types.js';
 
@@ -47,6 +48,8 @@ export interface RenderInputs {
   notice: string | null;
   /** A subtitle sidecar to write beside the video (`ad.mp4` → `ad.srt` / `ad.vtt`), or none. */
   subtitles: SubtitleFormat | null;
+  /** Scenes said by different creators (render/scenes.ts); null: the whole script by `creatorImage` with `voice`. */
+  scenes: SceneInputs[] | null;
 }
 
 /** The voice decided by the caller (src/speech/ chooses it by language and engine), with lines to tell the user. */
@@ -107,6 +110,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     rig,
     notice: [notice, ...(speech?.notices ?? [])].filter(Boolean).join('\n') || null,
     subtitles: request.subtitles,
+    scenes: null,
   };
 }
 
@@ -117,8 +121,11 @@ export function frameSize(aspect: Aspect, resolution: '720p' | '1080p'): FrameSi
   return { width: even(full.width), height: even(full.height) };
 }
 
-/** A readable regular file whose content (ffprobe) is a still image, or has an audio stream; else the problem. */
-export async function mediaProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string | null> {
+/**
+ * A readable regular file whose content (ffprobe) is a still image, or has an audio stream, that decodes
+ * to the end, and (`maxSeconds`) is not too long; else the problem.
+ */
+export async function mediaProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools, limits: { maxSeconds?: number; what?: string } = {}): Promise<string | null> {
   const info = await stat(path).catch(() => null);
   if (!info) return `no such file ${path}`;
   if (!info.isFile()) return `${path} is not a file`;
@@ -127,14 +134,39 @@ export async function mediaProblem(path: string, kind: 'image' | 'audio', tools:
   } catch {
     return `cannot read ${path} (permission denied)`;
   }
+  // A batch names the same music or photo on many rows: the file, unchanged, is decoded once.
+  const key = JSON.stringify([path, kind, info.size, info.mtimeMs, limits.maxSeconds ?? null, limits.what ?? null]);
+  let checked = contentChecks.get(key);
+  if (!checked) {
+    // A long-running process (`ugc serve`, a worker) sees many files: the memo stays small.
+    if (contentChecks.size >= MAX_REMEMBERED_CHECKS) contentChecks.clear();
+    checked = contentProblem(path, kind, tools, limits);
+    contentChecks.set(key, checked);
+  }
+  return checked;
+}
+
+const contentChecks = new Map<string, Promise<string | null>>();
+const MAX_REMEMBERED_CHECKS = 1000;
+
+async function contentProblem(path: string, kind: 'image' | 'audio', tools: FfmpegTools, limits: { maxSeconds?: number; what?: string }): Promise<string | null> {
   const result = await probe(tools.ffprobe.path, path);
   const ok = result !== null && (kind === 'image' ? isStillImage(result) : Boolean(firstStream(result, 'audio')));
-  return ok ? null : `${path} is not ${kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)'}`;
+  if (!ok) return `${path} is not ${kind === 'image' ? 'an image (PNG, JPEG, WebP…)' : 'an audio file (WAV, MP3, M4A…)'}`;
+  // The length first: a two-hour file is refused without decoding two hours.
+  const seconds = kind === 'audio' ? durationOf(result, 'audio') : 0;
+  if (limits.maxSeconds !== undefined && seconds > limits.maxSeconds) {
+    return `${limits.what ?? path} is ${Math.round(seconds)} s long; the limit is ${limits.maxSeconds} s`;
+  }
+  const damage = await decodeProblem(tools.ffmpeg.path, path, kind);
+  return damage ? `${path} is damaged and cannot be decoded (${damage})` : null;
 }
 
 /** A request's media file, checked by content, not by name (every provider checks its files with this before anything is spent). */
 export async function checkMedia(field: MediaField, path: string, kind: 'image' | 'audio', tools: FfmpegTools): Promise<string> {
-  const problem = await mediaProblem(path, kind, tools);
+  // A voiceover sets the ad's length: the same cap as --duration.
+  const limits = field === 'audio' ? { maxSeconds: MAX_DURATION_SECONDS, what: `the voiceover ${path}` } : {};
+  const problem = await mediaProblem(path, kind, tools, limits);
   if (problem) throw new InputError({ field, message: `{}: ${problem}` });
   return path;
 }

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
+import { UgcError } from '../core/errors.js';
 import { alignScriptToRecording } from './align/index.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
 import { buildAssScript, CAPTION_FONTS_DIR, type EndCard, type Hook } from './captions.js';
@@ -13,11 +13,14 @@ import { UPLOAD_SPECS, type Platform } from '../core/platforms.js';
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
+import { decodeProblem, durationOf, firstStream, probe } from './ffmpeg/probe.js';
 import { runFfmpeg } from './ffmpeg/run.js';
 import type { RenderInputs } from './inputs.js';
 import { getRunner, type ModelRunner } from './runners/index.js';
+import { scenesClip, speakScenes } from './scenes.js';
 import { buildSubtitles, subtitlesPathFor, type SubtitleFormat } from './subtitles.js';
 import { synthesizeSpeech, writeWav } from './tts.js';
+import { makeWorkDir } from './work-dir.js';
 import type { SpokenScript, WordTiming } from './types.js';
 
 /**
@@ -83,12 +86,21 @@ export interface RenderResult {
  * outputs are written beside their final paths and renamed into place only when complete.
  */
 export async function renderAd(inputs: RenderInputs, options: RenderOptions): Promise<RenderResult> {
-  const { tools, signal } = options;
+  const { tools } = options;
+  // On any failure the processes still running are stopped, and awaited, before the temp files go:
+  // one that exits later would leave its file behind.
+  const stopAll = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopAll.signal]);
+  const inFlight: Promise<unknown>[] = [];
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.push(work.catch(() => undefined));
+    return work;
+  };
   const report = (stage: RenderStage, fraction: number) => {
     const [from, to] = STAGE_SPAN[stage];
     options.onProgress?.(stage, Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))));
   };
-  const workDir = await mkdtemp(join(tmpdir(), 'ugc-render-'));
+  const workDir = await makeWorkDir();
   const tempVideo = tempPathFor(options.outputPath);
   const tempThumb = tempPathFor(options.thumbnailPath);
   const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;
@@ -96,10 +108,12 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     report('voice', 0);
     const panel = creatorPanel(inputs.aspect, inputs.size);
     const panelSize = { width: panel.width, height: panel.height };
-    // Framing and the product shot need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = framePlate(inputs.creatorImage, panelSize, tools, workDir, signal, inputs.rig);
+    // Framing needs no voice: its ffmpeg process runs while TTS computes.
+    const plateReady = track(framePlate(inputs.creatorImage, panelSize, tools, workDir, signal, inputs.rig));
     plateReady.catch(() => undefined);
-    const voice = await prepareVoice(inputs, tools, workDir, signal);
+    const scenes = inputs.scenes;
+    const spokenScenes = scenes ? await speakScenes(scenes, (scene, dir) => prepareVoice({ ...inputs, ...scene, audio: null }, tools, dir, signal), tools, workDir, signal) : null;
+    const voice = spokenScenes ?? (await prepareVoice(inputs, tools, workDir, signal));
     const words = onAdTimeline(voice.words);
     const lastWordEnd = words.at(-1)?.end ?? voice.durationSeconds;
     const natural = Math.max(LEAD_IN + voice.durationSeconds, lastWordEnd + TAIL);
@@ -114,7 +128,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audio: AudioPlan = { voicePath: voice.path, voiceOffsetSeconds: LEAD_IN, musicPath: inputs.music, durationSeconds };
     const runner = options.runner ?? getRunner(inputs.runner);
     // The audio track is measured, mixed and encoded in its own processes while the video encodes.
-    const audioTrack = renderAudioTrack(audio, workDir, tools, signal);
+    const audioTrack = track(renderAudioTrack(audio, workDir, tools, signal));
     audioTrack.catch(() => undefined);
     const plate = await plateReady;
     const faceInPanel = plate.rig ? plateBoxInFrame(plate.rig.face, panelSize, plate) : null;
@@ -122,7 +136,9 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const faceBox = faceInPanel ? { ...faceInPanel, x: faceInPanel.x + panel.x, y: faceInPanel.y + panel.y } : null;
     const cutIns = planCutIns(inputs, words, { start: hookEnd, end: endCardStart });
     const [clip, assPath, productShot, endCardPath, logoPath, fontsDir] = await Promise.all([
-      runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: panelSize, fps: FPS, workDir, tools, signal }),
+      scenes && spokenScenes
+        ? scenesClip({ scenes, voice: spokenScenes, voiceOffsetSeconds: LEAD_IN, durationSeconds, runner, size: panelSize, fps: FPS, workDir, tools, signal })
+        : runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: panelSize, fps: FPS, workDir, tools, signal }),
       writeCaptions(inputs, words, layout, inputs.hook ? { text: inputs.hook, end: hookEnd } : undefined, wantsEndCard ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, url: inputs.url ?? undefined, start: endCardStart, end: durationSeconds } : undefined, workDir),
       inputs.productImage ? prepareStill(inputs.productImage, productShotFilter(inputs.size, productBox(layout)), 'product.png', tools, workDir, signal) : null,
       wantsEndCard ? prepareEndCard(inputs, layout, plate.path, tools, workDir, signal) : null,
@@ -147,9 +163,10 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     // The thumbnail shows the creator talking, after the hook.
     const thumbAt = Math.min(hookEnd + 0.8, durationSeconds / 2);
     await Promise.all([
-      runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal }),
-      runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal }),
+      track(runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal })),
+      track(runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal })),
     ]);
+    await checkWritten(tools, tempVideo, tempThumb, durationSeconds, dirname(options.outputPath));
 
     if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, words));
 
@@ -163,10 +180,32 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     report('finish', 1);
     return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, layout, cutIns, endCardStart: wantsEndCard ? endCardStart : null, warnings: lengthWarnings(inputs.platform, durationSeconds), committed };
   } finally {
+    stopAll.abort();
+    await Promise.all(inFlight);
     const temps = [tempVideo, tempThumb, ...(sidecar ? [sidecar.temp] : [])];
     await Promise.all([rm(workDir, { recursive: true, force: true }), ...temps.map((path) => rm(path, { force: true }))]);
   }
 }
+
+/**
+ * The finished files, checked before they are published: ffmpeg can exit 0 having written a truncated
+ * video or an empty thumbnail (a full disk). A file that does not read back is an error, and says
+ * when the disk is full.
+ */
+async function checkWritten(tools: FfmpegTools, video: string, thumbnail: string, durationSeconds: number, outputDir: string): Promise<void> {
+  const [info, damage] = await Promise.all([probe(tools.ffprobe.path, video), decodeProblem(tools.ffmpeg.path, thumbnail, 'image')]);
+  const videoOk = info !== null && Boolean(firstStream(info, 'video')) && durationOf(info) >= durationSeconds - 0.5;
+  if (videoOk && !damage) return;
+  const space = await statfs(outputDir).catch(() => null);
+  const full = space !== null && space.bavail * space.bsize < FULL_DISK_BYTES;
+  throw new UgcError(full ? `no space left in ${outputDir}: the ${videoOk ? 'thumbnail' : 'video'} could not be written` : `the ${videoOk ? 'thumbnail' : 'video'} was not written completely`, {
+    code: full ? 'no_space' : 'render_failed',
+    hint: full ? 'Free some disk space, or write the video elsewhere (--out).' : undefined,
+  });
+}
+
+/** Below this much free space, a write that came back short is put down to a full disk. */
+const FULL_DISK_BYTES = 8 * 1024 * 1024;
 
 async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<SpokenScript> {
   if (inputs.audio) {
@@ -198,7 +237,8 @@ function hookEndAt(words: WordTiming[]): number {
 /** The product shot where the script names it, then the b-roll at sentence starts, all between the hook and the end card. */
 function planCutIns(inputs: RenderInputs, words: WordTiming[], bounds: Window): CutIn[] {
   const cuts: CutIn[] = [];
-  const product = inputs.productImage ? productWindow(words, inputs.productName, bounds) : null;
+  // An ad in scenes places its product shot in the scene that asks for it (`product: true`), not here.
+  const product = inputs.productImage && !inputs.scenes ? productWindow(words, inputs.productName, bounds) : null;
   if (product && inputs.productImage) cuts.push({ kind: 'product', path: inputs.productImage, video: false, ...product });
   const broll = brollWindows(words, inputs.broll.length, cuts, bounds);
   broll.forEach((window, i) => {

@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { execa } from 'execa';
+import { runTool } from './ffmpeg/tool.js';
 import { UsageError } from '../core/errors.js';
 import { IDEAL_ASPECT, UPLOAD_LOUDNESS, type Bounds, type Choice, type UploadSpec } from '../core/platforms.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
@@ -113,7 +113,7 @@ function frameRate(raw: string | undefined): number {
 
 /** Integrated loudness and true peak of the first audio track, by ffmpeg's EBU R128 meter, decoding the audio only. */
 async function measureLoudness(ffmpeg: string, file: string): Promise<VideoFacts['loudness']> {
-  const result = await execa(ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], { reject: false });
+  const result = await runTool(ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-'], { reject: false });
   const stderr = String(result.stderr);
   const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
   const level = (pattern: RegExp) => {

@@ -15,8 +15,30 @@ const MIN_LETTERS = 20;
  */
 const MAX_RUNNER_UP = 0.95;
 
+/**
+ * Scripts already told, for a batch that checks, estimates and renders each row's script more than once.
+ * Bounded by the characters it holds, oldest out first.
+ */
+const told = new Map<string, string | null>();
+const MAX_TOLD_CHARS = 16_000_000;
+let toldChars = 0;
+
 /** The script's primary language subtag ("en", "es", …), or null when it cannot be told with confidence. */
 export function detectLanguage(text: string): string | null {
+  const known = told.get(text);
+  if (known !== undefined) return known;
+  const language = tell(text);
+  told.set(text, language);
+  toldChars += text.length;
+  for (const [oldest] of told) {
+    if (toldChars <= MAX_TOLD_CHARS) break;
+    told.delete(oldest);
+    toldChars -= oldest.length;
+  }
+  return language;
+}
+
+function tell(text: string): string | null {
   const letters = text.match(/\p{L}/gu)?.length ?? 0;
   if (letters < MIN_LETTERS) return null;
   const [best, second] = francAll(text, { minLength: MIN_LETTERS });
@@ -24,10 +46,17 @@ export function detectLanguage(text: string): string | null {
   return primaryLanguage(best[0]);
 }
 
+const primaries = new Map<string, string>();
+
 /** "en-US" → "en"; ISO 639-3 codes with a two-letter form become it ("spa" → "es"). */
 export function primaryLanguage(tag: string): string {
-  const [canonical] = safeCanonical(tag);
-  return (canonical ?? tag).split('-')[0]?.toLowerCase() ?? tag;
+  let primary = primaries.get(tag);
+  if (primary === undefined) {
+    const [canonical] = safeCanonical(tag);
+    primary = (canonical ?? tag).split('-')[0]?.toLowerCase() ?? tag;
+    if (primaries.size < 10_000) primaries.set(tag, primary);
+  }
+  return primary;
 }
 
 function safeCanonical(tag: string): string[] {

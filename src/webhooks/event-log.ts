@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withFileLock } from '../core/file-lock.js';
-import { listRecords, readJsonFile } from '../core/json-files.js';
+import { listJsonIds, readJsonFile } from '../core/json-files.js';
 import type { ProviderName } from '../core/job.js';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
@@ -31,9 +32,11 @@ export interface WebhookEvent {
 }
 
 /**
- * Events and their deliveries, one JSON file per event under `<configDir>/webhooks/events/`, written
- * atomically under the event's lock. An event is stored before it is forwarded and each delivery's
- * outcome after each attempt, so a listener killed at any point finds on restart what is still pending.
+ * Events and their deliveries, one JSON file per event under `<configDir>/webhooks/events/`, named by a
+ * hash of the exact id (ids come from providers and may hold any character; two distinct ids never
+ * share a file), written atomically under the event's lock. An event is stored before it is forwarded
+ * and each delivery's outcome as soon as its answer arrives, so a listener killed at any point finds
+ * on restart what is still owed.
  */
 export class EventLog {
   readonly dir: string;
@@ -43,7 +46,18 @@ export class EventLog {
   }
 
   private pathOf(id: string): string {
+    return join(this.dir, `${createHash('sha256').update(id, 'utf8').digest('hex')}.json`);
+  }
+
+  /** Where logs written before ids were hashed kept the event (an id with its odd characters replaced). */
+  private legacyPathOf(id: string): string {
     return join(this.dir, `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
+  }
+
+  private async write(event: WebhookEvent): Promise<void> {
+    await writeFileAtomic(this.pathOf(event.id), JSON.stringify(event));
+    const legacy = this.legacyPathOf(event.id);
+    if (legacy !== this.pathOf(event.id)) await rm(legacy, { force: true });
   }
 
   /** Records a new event; returns null when an event with this id exists already (a duplicate). */
@@ -52,13 +66,15 @@ export class EventLog {
     const path = this.pathOf(event.id);
     return withFileLock(`${path}.lock`, async () => {
       if (await this.find(event.id)) return null;
-      await writeFileAtomic(path, JSON.stringify(event));
+      await this.write(event);
       return event;
     });
   }
 
-  find(id: string): Promise<WebhookEvent | null> {
-    return readJsonFile<WebhookEvent>(this.pathOf(id));
+  /** The event with exactly this id. */
+  async find(id: string): Promise<WebhookEvent | null> {
+    const event = (await readJsonFile<WebhookEvent>(this.pathOf(id))) ?? (await readJsonFile<WebhookEvent>(this.legacyPathOf(id)));
+    return event?.id === id ? event : null;
   }
 
   /** Updates (or adds) the delivery of `id` to `target`. */
@@ -71,14 +87,21 @@ export class EventLog {
       const current = event.deliveries.find((d) => d.target === target) ?? { target, state: 'pending' as const, attempts: 0, lastStatus: null, lastError: null, updatedAt: now };
       const next = { ...current, ...change(current), updatedAt: now };
       event.deliveries = [...event.deliveries.filter((d) => d.target !== target), next];
-      await writeFileAtomic(path, JSON.stringify(event));
+      await this.write(event);
       return event;
     });
   }
 
-  /** All events, newest first. */
-  list(): Promise<WebhookEvent[]> {
-    return listRecords(this.dir, (id) => this.find(id));
+  /** All events, newest first (an unreadable file is skipped: one bad file must not hide the rest). */
+  async list(): Promise<WebhookEvent[]> {
+    const byId = new Map<string, WebhookEvent>();
+    for (const name of await listJsonIds(this.dir)) {
+      const path = join(this.dir, `${name}.json`);
+      const event = await readJsonFile<WebhookEvent>(path).catch(() => null);
+      // Beside a legacy copy left by a kill mid-rename, the hashed file is the current one.
+      if (event && typeof event.id === 'string' && (!byId.has(event.id) || path === this.pathOf(event.id))) byId.set(event.id, event);
+    }
+    return [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
   /** Deliveries still owed to `targets`, oldest first (for a restarted listener). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderName } from '../core/job.js';
+import { tokenMatches, TRIGGER_PATH, TriggerRequest } from './rendezvous.js';
 
 export interface InboundDelivery {
   provider: ProviderName;
@@ -21,6 +22,8 @@ export interface ReceiverOptions {
   /** Records and forwards; resolves to false for a delivery already received (a duplicate). */
   accept: (delivery: InboundDelivery) => Promise<boolean>;
   onRejected?: (provider: string, reason: string) => void;
+  /** `POST /_trigger` from `ugc webhooks trigger` (bearer `token`): records and forwards the event, answers with the outcomes. */
+  trigger?: { token: string; handle: (request: TriggerRequest) => Promise<unknown> };
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -36,7 +39,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<{ url: st
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const provider = (req.url ?? '/').split('?')[0]?.replace(/^\/+|\/+$/g, '') as ProviderName;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'POST' && path === TRIGGER_PATH && options.trigger) return takeTrigger(req, options.trigger, reply);
+    const provider = path.replace(/^\/+|\/+$/g, '') as ProviderName;
     if (req.method !== 'POST' || !options.providers.includes(provider)) return reply(404, { error: `POST to /<provider>, one of ${options.providers.join(', ')}` });
     const chunks: Buffer[] = [];
     let size = 0;
@@ -71,6 +76,28 @@ export async function startReceiver(options: ReceiverOptions): Promise<{ url: st
   });
   const { port } = server.address() as AddressInfo;
   return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function takeTrigger(req: IncomingMessage, trigger: NonNullable<ReceiverOptions['trigger']>, reply: (status: number, body: unknown) => void): void {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!tokenMatches(trigger.token, bearer)) {
+    req.resume();
+    return reply(401, { error: 'not the token of this listener' });
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let request: TriggerRequest;
+    try {
+      request = TriggerRequest.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    } catch {
+      return reply(400, { error: 'not a trigger request' });
+    }
+    trigger.handle(request).then(
+      (answer) => reply(200, answer),
+      (error: unknown) => reply(500, { error: (error as Error).message }),
+    );
+  });
 }
 
 /** The event id and type a provider put in the body, where its shape has them. */

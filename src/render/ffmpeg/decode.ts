@@ -1,10 +1,10 @@
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 import { InterruptedError, UgcError } from '../../core/errors.js';
 
 /** The first audio stream of `path` as mono 32-bit float samples at `sampleRate`, decoded by ffmpeg. */
 export async function decodeMono(ffmpegPath: string, path: string, sampleRate: number, signal?: AbortSignal): Promise<Float32Array> {
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', '-'];
-  const result = await execa(ffmpegPath, args, { encoding: 'buffer', cancelSignal: signal, reject: false, maxBuffer: 1024 * 1024 * 1024 });
+  const result = await runTool(ffmpegPath, args, { encoding: 'buffer', cancelSignal: signal, reject: false, maxBuffer: 1024 * 1024 * 1024 });
   if (signal?.aborted || result.isCanceled) throw new InterruptedError('decoding the audio was stopped');
   if (result.exitCode !== 0) {
     const tail = Buffer.from(result.stderr ?? '').toString().trim().split('\n').slice(-2).join(' | ');

@@ -1,7 +1,7 @@
 import { access, chmod, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 import { UgcError } from '../../core/errors.js';
 
 export type ToolSource = 'env' | 'path' | 'bundled';
@@ -104,7 +104,7 @@ async function isExecutable(path: string): Promise<boolean> {
 
 async function readVersion(path: string): Promise<string | null> {
   try {
-    const { stdout } = await execa(path, ['-version'], { timeout: 10_000 });
+    const { stdout } = await runTool(path, ['-version'], { timeout: 10_000 });
     return /version (\S+)/.exec(stdout)?.[1] ?? null;
   } catch {
     return null;
@@ -128,8 +128,8 @@ export function isCapable(capabilities: Capabilities): boolean {
 
 export async function readCapabilities(ffmpegPath: string): Promise<Capabilities> {
   const [filters, encoders] = await Promise.all([
-    execa(ffmpegPath, ['-hide_banner', '-filters']).then((r) => r.stdout),
-    execa(ffmpegPath, ['-hide_banner', '-encoders']).then((r) => r.stdout),
+    runTool(ffmpegPath, ['-hide_banner', '-filters']).then((r) => r.stdout),
+    runTool(ffmpegPath, ['-hide_banner', '-encoders']).then((r) => r.stdout),
   ]);
   const names = (listing: string) => new Set(listing.split('\n').map((line) => line.trim().split(/\s+/)[1]));
   const filterNames = names(filters);

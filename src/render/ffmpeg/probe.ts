@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 
 export interface ProbeStream {
   index: number;
@@ -21,9 +21,22 @@ export interface ProbeResult {
   format: { format_name?: string; duration?: string; size?: string };
 }
 
+/**
+ * Why `file` cannot be decoded to the end (ffmpeg's last error line), or null when it decodes cleanly: a
+ * header that probes fine says nothing about truncated data. An image's first frame, or the whole first
+ * audio track, is decoded and thrown away.
+ */
+export async function decodeProblem(ffmpegPath: string, file: string, kind: 'image' | 'audio'): Promise<string | null> {
+  const what = kind === 'image' ? ['-map', '0:v:0', '-frames:v', '1'] : ['-map', '0:a:0'];
+  const result = await runTool(ffmpegPath, ['-hide_banner', '-nostdin', '-v', 'error', '-xerror', '-i', file, ...what, '-f', 'null', '-'], { reject: false, timeout: 120_000 });
+  if (result.exitCode === 0) return null;
+  const lines = String(result.stderr).trim().split('\n').filter(Boolean);
+  return (lines[0] ?? `ffmpeg exit code ${result.exitCode ?? result.signal}`).replace(/^\[[^\]]+\]\s*/, '');
+}
+
 /** ffprobe's JSON for a file, or null when ffprobe cannot read it as media. */
 export async function probe(ffprobePath: string, file: string): Promise<ProbeResult | null> {
-  const result = await execa(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { reject: false, timeout: 30_000 });
+  const result = await runTool(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { reject: false, timeout: 30_000 });
   if (result.exitCode !== 0) return null;
   try {
     return JSON.parse(result.stdout) as ProbeResult;

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from './tool.js';
 import { join } from 'node:path';
 import { InterruptedError, UgcError } from '../../core/errors.js';
 import { TEMPLATES_DIR } from '../assets.js';
@@ -22,7 +22,7 @@ export interface FfmpegRunOptions {
  */
 export async function runFfmpeg(ffmpegPath: string, args: string[], options: FfmpegRunOptions): Promise<void> {
   const fullArgs = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...args];
-  const child = execa(ffmpegPath, fullArgs, {
+  const child = runTool(ffmpegPath, fullArgs, {
     env: { FONTCONFIG_FILE },
     cancelSignal: options.signal,
     reject: false,
@@ -47,8 +47,13 @@ export async function runFfmpeg(ffmpegPath: string, args: string[], options: Ffm
   }
   const result = await child;
   if (options.signal?.aborted || result.isCanceled) throw new InterruptedError(`${options.what} was stopped`);
+  const stderr = String(result.stderr ?? '');
+  // ffmpeg exits 0 though a write failed ("Error writing trailer …: No space left on device").
+  if (result.exitCode === 0 && /No space left on device/.test(stderr)) {
+    throw new UgcError(`ffmpeg failed while ${options.what}: no space left on the device`, { code: 'no_space', hint: 'Free some disk space, or write the video elsewhere (--out).' });
+  }
   if (result.exitCode !== 0) {
-    const tail = String(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
     throw new UgcError(`ffmpeg failed while ${options.what}: ${tail || `exit code ${result.exitCode ?? result.signal}`}`, { code: 'render_failed' });
   }
 }

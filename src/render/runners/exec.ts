@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { InterruptedError, UgcError } from '../../core/errors.js';
+import { watchChild } from '../ffmpeg/watchdog.js';
 import { fillTemplate, parseCommandTemplate } from './command-template.js';
 import type { ExecSettings } from './configured.js';
 import { checkModelVideo, modelClip, prepareModelFiles, withSlot } from './model-io.js';
@@ -56,6 +58,8 @@ function runCommand(command: string, args: string[], options: RunOptions): Promi
   options.signal.throwIfAborted();
   return new Promise<void>((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own group is out of reach of a terminal's signals: it dies with us through the watchdog.
+    watchChild(child.pid, once(child, 'close'), { group: true });
     let stderr = '';
     let stopping: 'timeout' | 'abort' | null = null;
     child.stderr.on('data', (chunk: Buffer) => {
