@@ -24,17 +24,26 @@ describe('global behaviour', () => {
     expect(result).toMatchObject({ code: 0, stdout: pkg.version });
   });
 
-  it('every command has help with examples, and shows the global flags in it', async () => {
-    const leaves = COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? [[c.name], ...c.subcommands.map((s) => [c.name, s.name])] : [[c.name]]));
+  it('every command and group has help with examples, and shows the global flags in it', async () => {
+    const leaves = [[], ...COMMANDS.filter((c) => !c.hidden).flatMap((c) => (c.subcommands ? [[c.name], ...c.subcommands.map((s) => [c.name, s.name])] : [[c.name]]))];
     expect(leaves.length).toBeGreaterThanOrEqual(26);
     for (const command of leaves) {
       const result = await ugc([...command, '--help'], { cwd: dir.path, env });
       expect(result.code, command.join(' ')).toBe(0);
-      const group = COMMANDS.find((c) => c.name === command[0])?.subcommands && command.length === 1;
-      if (group) continue; // a group's help lists its subcommands
       expect(result.stdout, command.join(' ')).toMatch(/Examples:\n\s+\$ ugc /);
-      expect(result.stdout, command.join(' ')).toMatch(/Global Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);
+      expect(result.stdout, command.join(' ')).not.toMatch(/\(default: (\[\]|false)\)/);
+      expect(result.stdout, command.join(' ')).toMatch(/Options:[\s\S]*--provider <name>[\s\S]*--json[\s\S]*--quiet/);
+      if (command.length > 0) expect(result.stdout, command.join(' ')).toContain('Global Options:');
     }
+  });
+
+  it('has short flags for the common ones: -s, -c, -o, -q, -j', async () => {
+    const result = await ugc(['estimate', '-s', 'Hello there, this is short.', '-c', 'mia', '-j', '-q'], { cwd: dir.path, env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ credits: expect.any(Number) });
+    expect(result.stderr).toBe('');
+    const help = (await ugc(['generate', '--help'], { cwd: dir.path, env })).stdout;
+    for (const flag of ['-s, --script', '-c, --creator', '-o, --out', '-q, --quiet', '-j, --json']) expect(help).toContain(flag);
   });
 
   it('offers only the flags that apply: estimate has the request flags but no --out, --webhook-url or --idempotency-key', async () => {

@@ -77,7 +77,7 @@ describe('apex: a lost create answer never makes a second paid job', () => {
     emulator.faults.failReads = 5;
     const result = await run(['generate', '--script', 'Nobody can tell yet whether this was made.', '--json']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: apex never answered the create request, so whether it made a job is not known yet/);
+    expect(result.stderr).toMatch(/^error: apex never answered the create request, so whether it made a job is not known yet/m);
     const id = /ugc status (job_\w+)/.exec(result.stderr)?.[1] as string;
     expect(await record(id)).toMatchObject({ status: 'queued', providerStatus: 'unconfirmed', remoteId: null });
 

@@ -48,6 +48,15 @@ describe('HttpClient', () => {
     expect(new Set(keys).size).toBe(1);
   });
 
+  it('tells onRetry before each wait, with the delay and why (for the visible "retrying in …" line)', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => (++calls < 3 ? json(res, 503, { error: { message: 'busy' } }, { 'retry-after': '0' }) : json(res, 200, { ok: true })));
+    const retries: { delayMs: number; reason: string }[] = [];
+    await client(url, { onRetry: (retry) => retries.push(retry) }).get('/x');
+    expect(retries.map((r) => r.reason)).toEqual(['HTTP 503', 'HTTP 503']);
+    expect(retries.every((r) => r.delayMs >= 0 && r.delayMs < 1000)).toBe(true);
+  });
+
   it('puts the key in the body for providers that want it there (U-Gen)', async () => {
     const bodies: Record<string, unknown>[] = [];
     const url = await serve((_req, res, body) => {

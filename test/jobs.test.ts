@@ -126,7 +126,7 @@ describe('local jobs', () => {
     const child = execa(process.execPath, [BIN, 'generate', '--script', LONG_SCRIPT, '--creator', 'mia', '--out', 'interrupted.mp4'], { cwd: dir.path, env: { ...env, CI: 'true' }, reject: false });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    for (let i = 0; i < 300 && !stderr.includes('encode'); i++) await sleep(100);
+    for (let i = 0; i < 300 && !stderr.includes('encoding'); i++) await sleep(100);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);

@@ -441,6 +441,7 @@ export function rowErrorFor(job: Pick<BatchJob, 'row' | 'line' | 'spec'>, error:
     return { ...at, field: 'spec', message: `${job.spec}: ${describeIssue(error.issue, 'column')}` };
   }
   if (error instanceof InputError) return { ...at, field: columnOf(error.issue.field), message: describeIssue(error.issue, 'column') };
+  if (error instanceof UsageError && error.field) return { ...at, field: columnOf(error.field as RequestField), message: error.message };
   return { ...at, field: 'row', message: error instanceof Error ? error.message : String(error) };
 }
 

@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
 import { checkOutputWritable } from '../core/output-path.js';
 import { note, output } from '../core/present.js';
+import { ProgressDisplay } from '../core/progress.js';
 import { printable } from '../core/terminal-text.js';
 import { currentProvider, getProvider } from '../providers/registry.js';
 import { executeJob, type RowResult } from '../batch/execute.js';
@@ -18,7 +19,7 @@ import { defineCommand, isWholeIn, number, text, toggle, type FlagValues } from 
 import { withInterrupt } from './interrupt.js';
 
 const flags = {
-  out: text('<dir>', 'output directory (default ./ugc-out); holds the resume manifest'),
+  out: text('<dir>', 'output directory (default ./ugc-out); holds the resume manifest', { short: 'o' }),
   concurrency: number('<n>', "rows at once (default: half the cores for local renders, the provider's limit otherwise)", 'a whole number from 1 to 64', isWholeIn(1, 64)),
   maxCredits: number('<n>', 'refuse to start if the estimate is higher', 'a number of credits', (n) => n >= 0),
   dryRun: toggle('print the plan and the credit estimate; spend nothing'),
@@ -38,11 +39,19 @@ export default defineCommand({
   args: ['rows'],
   flags,
   examples: ['ugc batch templates/batch-sample.csv --out ads/', 'ugc batch rows.csv --provider unrealugc --dry-run --max-credits 5000', 'ugc batch rows.jsonl --out /shared/ads --queue redis://redis:6379 --report junit.xml'],
-  run: (ctx, { rows, ...options }) => batch(ctx, rows, options),
+  async run(ctx, { rows, ...options }) {
+    const display = ProgressDisplay.start(ctx, 'Batch');
+    try {
+      return await batch(ctx, rows, options, display);
+    } finally {
+      display.stop();
+    }
+  },
 });
 
-async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>): Promise<number> {
+async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof flags>, display: ProgressDisplay): Promise<number> {
   const { out, concurrency: requested, maxCredits, dryRun, report, queue, retryFailed, wait } = options;
+  if (ctx.fancy) display.update('reading rows', 0);
   const defaultProvider = (await currentProvider(ctx)).name;
   const jobs = await planBatch(ctx, rowsFile, defaultProvider);
   const providers = [...new Set<ProviderName>(jobs.map((j) => j.provider ?? defaultProvider))].map(getProvider);
@@ -60,9 +69,10 @@ async function batch(ctx: Context, rowsFile: string, options: FlagValues<typeof 
     if (!known) throw new UsageError(`cannot estimate the cost of every row (a provider without an estimate endpoint), so --max-credits ${max} cannot be guaranteed`);
     if (totalCredits > max) throw new UsageError(`the batch would cost ${totalCredits} credits, over --max-credits ${max}; nothing was submitted`);
   }
+  display.stop();
   if (dryRun) return printPlan(ctx, jobs, done, todo, estimates, { totalCredits, known, concurrency, outDir, defaultProvider });
 
-  const progress = new BatchProgress(ctx, jobs.length);
+  const progress = new BatchProgress(ctx, jobs.length, ProgressDisplay.start(ctx, `Batch of ${jobs.length}`));
   const results = await withInterrupt(async (signal) => {
     await mkdir(outDir, { recursive: true });
     const claim = await claimOutDir(outDir, { wait: Boolean(wait), signal, onWait: (owner) => note(ctx, `waiting for the ugc batch using ${outDir} (${describeOwner(owner)}) to finish…`) });
@@ -116,8 +126,8 @@ async function printPlan(
 }
 
 /**
- * Batch progress on stderr: one summary line kept up to date for a person at a terminal; otherwise one
- * plain line per finished row (readable in CI logs).
+ * Batch progress on stderr: the bar for a person at a terminal (rows done, failed, the last one);
+ * otherwise one plain line per finished row (readable in CI logs).
  */
 class BatchProgress {
   private done = 0;
@@ -126,14 +136,17 @@ class BatchProgress {
   constructor(
     private readonly ctx: Context,
     private readonly total: number,
-  ) {}
+    private readonly display: ProgressDisplay,
+  ) {
+    if (ctx.fancy) display.update(`0/${total} done`, 0);
+  }
 
   finished(result: RowResult): void {
     this.done++;
     if (result.status === 'failed') this.failed++;
     if (this.ctx.global.quiet) return;
     if (this.ctx.fancy) {
-      this.ctx.io.stderr.write(`\r\u001b[2K${this.done}/${this.total} done, ${this.failed} failed — last: ${printable(result.name)} ${result.status}`);
+      this.display.update(`${this.done}/${this.total} done, ${this.failed} failed, last: ${printable(result.name)} ${result.status}`, Math.round((this.done / this.total) * 100));
       return;
     }
     const where = result.status === 'completed' ? (result.outputPath ?? '') : (result.error ?? '');
@@ -141,6 +154,6 @@ class BatchProgress {
   }
 
   stop(): void {
-    if (this.ctx.fancy && !this.ctx.global.quiet && this.done > 0) this.ctx.io.stderr.write('\n');
+    this.display.stop();
   }
 }

@@ -14,6 +14,8 @@ export interface Flag<T> {
   readonly description: string;
   /** The long flag without dashes, when it is not the key in kebab-case (`duration` for `durationSeconds`). */
   readonly name?: string;
+  /** A one-letter short flag (`o` for `-o`), for the flags people type most. */
+  readonly short?: string;
   /** Reads a value; throws InvalidValue saying what is wrong (the flag is named in front of it). */
   parse?(raw: string, previous: T | undefined): T;
   readonly defaultValue?: T;
@@ -37,7 +39,7 @@ export type ArgValues<A extends readonly string[]> = { [K in A[number]]: string 
 export interface CommandSpec<A extends readonly string[] = readonly string[], F extends Flags = Flags> {
   readonly args?: A;
   readonly flags?: F;
-  /** Command lines shown under "Examples:" in its help, without the `$ `. */
+  /** Command lines shown under "Examples:" in its help, without the `$ `; every command has some (test/cli.test.ts). */
   readonly examples: readonly string[];
   run(ctx: Context, input: ArgValues<A> & FlagValues<F>): Promise<number | void>;
 }
@@ -55,7 +57,7 @@ export const kebab = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g
 
 // ---- flag kinds --------------------------------------------------------------------------------
 
-export const text = (value: string, description: string, options: { name?: string } = {}): Flag<string> => ({ value, description, ...options });
+export const text = (value: string, description: string, options: { name?: string; short?: string } = {}): Flag<string> => ({ value, description, ...options });
 
 export const requiredText = (value: string, description: string): Flag<string> & { required: true } => ({ value, description, required: true });
 

@@ -5,18 +5,23 @@ import { describeJob, output } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
 import { follow } from '../providers/follow.js';
 import { currentProvider, requirePart } from '../providers/registry.js';
-import { defineCommand, negatable, text } from './define.js';
+import type { Context } from '../core/context.js';
+import { defineCommand, negatable, text, type FlagValues } from './define.js';
 import { withInterrupt } from './interrupt.js';
 import { inSpecTerms, requestFlags, requestFromFlags, SPEC_FLAG } from './request-flags.js';
 import { sweepOrphanWorkDirs } from '../render/work-dir.js';
+import { printSummary } from './summary.js';
+
+const flags = {
+  ...requestFlags({ submit: true }),
+  spec: SPEC_FLAG,
+  out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)', { short: 'o' }),
+  wait: negatable('return the job id as soon as the job is accepted'),
+};
+type Input = FlagValues<typeof flags>;
 
 export default defineCommand({
-  flags: {
-    ...requestFlags({ submit: true }),
-    spec: SPEC_FLAG,
-    out: text('<file.mp4|dir>', 'where to write the video (default ./ugc-out/<id>.mp4)'),
-    wait: negatable('return the job id as soon as the job is accepted'),
-  },
+  flags,
   examples: [
     'ugc generate --script "I have been using this for two weeks and I am genuinely shocked." --creator mia',
     'ugc generate --script-file ad.txt --creator leo --aspect 1:1 --captions clean --music bed.mp3 --out ads/',
@@ -26,42 +31,56 @@ export default defineCommand({
     'ugc generate --spec testimonial.yaml --aspect 1:1',
   ],
   async run(ctx, input) {
-    await sweepOrphanWorkDirs();
-    const provider = await currentProvider(ctx);
-    const { request, origin } = await requestFromFlags(ctx, input, provider, 'generate');
-    const jobs = requirePart(provider, 'jobs', 'generate');
     const wait = input.wait;
-    const jobId = newJobId();
-    const outputPath = resolveOutputPath(input.out, jobId, ctx.cwd);
-    // Before anything renders or is spent, at any provider: a path that cannot be written fails now (exit 2).
-    await checkOutputWritable(outputPath);
-    const progress = wait ? await ProgressDisplay.start(ctx, `${jobs.activity}…`) : null;
-    const started = Date.now();
-    let stageShown = '';
-    const onProgress = (stage: string, percent: number) => {
-      progress?.update(stage, percent);
-      if (ctx.global.debug && stage !== stageShown) {
-        stageShown = stage;
-        ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${stage} starts\n`);
-      }
-    };
-    const job = await withInterrupt(async (signal) => {
-      const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress }).catch((error: unknown) => {
-        throw inSpecTerms(error, origin);
-      });
-      if (!wait || isTerminal(submitted.status)) return submitted;
-      return follow(ctx, provider, submitted, {
-        outputPath,
-        signal,
-        onChange: (j) => onProgress(j.stage ?? j.providerStatus, j.progress),
-        onDownload: (received, total) => onProgress('download', total ? Math.round((received / total) * 100) : 0),
-      });
-    }).finally(() => progress?.stop());
-    if (ctx.global.debug) ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${job.status}\n`);
-    const ok = !wait || job.status === 'completed';
-    await output(ctx, job, (j) => (!wait ? j.id : ok ? (j.output.path ?? j.output.url ?? j.id) : []));
-    if (ok) return ExitCode.Ok;
-    if (!ctx.global.json) ctx.io.stderr.write(`${describeJob(job)}\n`);
-    return ExitCode.JobFailed;
+    const progress = ProgressDisplay.start(ctx, 'Starting', { show: wait });
+    try {
+      return await generate(ctx, input, progress);
+    } finally {
+      progress.stop();
+    }
   },
 });
+
+async function generate(ctx: Context, input: Input, progress: ProgressDisplay): Promise<number> {
+  const started = Date.now();
+  await sweepOrphanWorkDirs();
+  const provider = await currentProvider(ctx);
+  const { request, origin } = await requestFromFlags(ctx, input, provider, 'generate');
+  const jobs = requirePart(provider, 'jobs', 'generate');
+  const wait = input.wait;
+  const jobId = newJobId();
+  const outputPath = resolveOutputPath(input.out, jobId, ctx.cwd);
+  // Before anything renders or is spent, at any provider: a path that cannot be written fails now (exit 2).
+  await checkOutputWritable(outputPath);
+  progress.retitle(jobs.activity);
+  let stageShown = '';
+  const onProgress = (stage: string, percent: number) => {
+    progress.update(stage, percent);
+    if (ctx.global.debug && stage !== stageShown) {
+      stageShown = stage;
+      ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${stage} starts\n`);
+    }
+  };
+  const job = await withInterrupt(async (signal) => {
+    const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress }).catch((error: unknown) => {
+      throw inSpecTerms(error, origin);
+    });
+    if (!wait || isTerminal(submitted.status)) return submitted;
+    return follow(ctx, provider, submitted, {
+      outputPath,
+      signal,
+      onChange: (j) => onProgress(j.stage ?? j.providerStatus, j.progress),
+      onDownload: (received, total) => onProgress('download', total ? Math.round((received / total) * 100) : 0),
+    });
+  });
+  progress.stop();
+  if (ctx.global.debug) ctx.io.stderr.write(`[debug] ${((Date.now() - started) / 1000).toFixed(2)} s: ${job.status}\n`);
+  const ok = !wait || job.status === 'completed';
+  await output(ctx, job, (j) => (!wait ? j.id : ok ? (j.output.path ?? j.output.url ?? j.id) : []));
+  if (ok) {
+    if (wait) await printSummary(ctx, job, Date.now() - started);
+    return ExitCode.Ok;
+  }
+  if (!ctx.global.json) ctx.io.stderr.write(`${describeJob(job)}\n`);
+  return ExitCode.JobFailed;
+}

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { JOB_STATUSES, type Job } from '../core/job.js';
-import { eachRow, note, output } from '../core/present.js';
+import { eachRow, note, output, when } from '../core/present.js';
 import { choice, defineCommand, isWholeIn, number, withDefault } from './define.js';
 import { sweepOrphanWorkDirs } from '../render/work-dir.js';
 
@@ -22,8 +22,8 @@ export default defineCommand({
     const unreadable: string[] = [];
     const list = (await ctx.jobs.list((id) => unreadable.push(id))).filter((j) => !status || j.status === status).slice(0, limit);
     await output(ctx, list, eachRow({
-      head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED', 'OUTPUT'],
-      row: (j: Job) => [j.id, j.provider, j.status, `${j.progress}%`, j.createdAt.replace('T', ' ').slice(0, 19), shortPath(ctx.cwd, j.output.path) ?? j.output.url ?? ''],
+      head: ['ID', 'PROVIDER', 'STATUS', 'PROGRESS', 'CREATED AT', 'OUTPUT'],
+      row: (j: Job) => [j.id, j.provider, j.status, `${j.progress}%`, when(ctx, j.createdAt), shortPath(ctx.cwd, j.output.path) ?? j.output.url ?? ''],
     }));
     if (unreadable.length) note(ctx, `warning: skipped ${unreadable.length} unreadable job record${unreadable.length === 1 ? '' : 's'} (${unreadable.join(', ')}); \`ugc doctor\` says what is wrong`);
   },

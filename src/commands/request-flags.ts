@@ -14,13 +14,16 @@ type FlagOf<F extends RequestField> = Fields[F]['kind'] extends { type: 'params'
 /** The request's flags: every field of the request table, plus `--script-file`; `estimate` leaves out what only matters on submission. */
 export type RequestFlags<Submit extends boolean> = { [F in Submit extends true ? RequestField : Exclude<RequestField, SubmitOnly>]: FlagOf<F> } & { scriptFile: Flag<string> };
 
+/** One-letter flags for the request fields people type most. */
+const SHORT: Partial<Record<RequestField | 'scriptFile', string>> = { script: 's', creator: 'c' };
+
 /** The flags of `generate` (`submit: true`) or `estimate`, derived from REQUEST_FIELDS, in its order. */
 export function requestFlags<Submit extends boolean>(options: { submit: Submit }): RequestFlags<Submit> {
   const flags: Record<string, Flag<unknown>> = {};
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.submitOnly && !options.submit) continue;
     const { flag: name, value, help, kind } = spec;
-    flags[field] = kind.type === 'params' || kind.type === 'shots' ? list(value, help, { name }) : kind.type === 'switch' ? { ...toggle(help), name } : text(value, help, { name });
+    flags[field] = kind.type === 'params' || kind.type === 'shots' ? list(value, help, { name }) : kind.type === 'switch' ? { ...toggle(help), name } : text(value, help, { name, short: SHORT[field] });
     if (field === 'script') flags.scriptFile = text(SCRIPT_FILE.value, SCRIPT_FILE.help, { name: SCRIPT_FILE.flag });
   }
   return flags as RequestFlags<Submit>;

@@ -13,7 +13,7 @@ export const list = defineCommand({
     if (speech.listVoices) {
       const voices = await speech.listVoices(ctx);
       const cell = (value: unknown) => (Array.isArray(value) ? value.join(', ') : ((value ?? '') as string));
-      return output(ctx, voices, eachRow({ head: ['VOICE ID', 'NAME', 'LANGUAGES', 'GENDER', 'CATEGORY'], row: (v) => [cell(v.id), cell(v.name), cell(v.languages), cell(v.gender), cell(v.category)] }));
+      return output(ctx, voices, eachRow({ head: ['ID', 'NAME', 'LANGUAGES', 'GENDER', 'CATEGORY'], row: (v) => [cell(v.id), cell(v.name), cell(v.languages), cell(v.gender), cell(v.category)] }));
     }
     const { listVoiceItems, VOICE_TABLE } = await import('../speech/catalog.js');
     await output(ctx, await listVoiceItems(ctx, speech.id), eachRow(VOICE_TABLE));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
-import { eachRow, output } from '../core/present.js';
+import { eachRow, output, when } from '../core/present.js';
 import { currentProvider, getProvider, requirePart } from '../providers/registry.js';
 import { EventLog, type WebhookEvent } from '../webhooks/event-log.js';
 import { createForwarder, eventPrinter, listen as listenFor, recordAndForward, type EventPrinter } from '../webhooks/listener.js';
@@ -106,8 +106,8 @@ export const events = defineCommand({
   async run(ctx, { limit }) {
     const recent = (await new EventLog(ctx.configDir).list()).slice(0, limit).map(({ body: _body, ...rest }) => rest);
     await output(ctx, recent, eachRow({
-      head: ['ID', 'EVENT', 'PROVIDER', 'SOURCE', 'CREATED', 'DELIVERIES'],
-      row: (e: Omit<WebhookEvent, 'body'>) => [e.id, e.type, e.provider, e.source, e.createdAt.replace('T', ' ').slice(0, 19), e.deliveries.map((d) => `${d.state}${d.lastStatus ? ` ${d.lastStatus}` : ''} ${d.target}`).join('\n')],
+      head: ['ID', 'TYPE', 'PROVIDER', 'SOURCE', 'CREATED AT', 'DELIVERIES'],
+      row: (e: Omit<WebhookEvent, 'body'>) => [e.id, e.type, e.provider, e.source, when(ctx, e.createdAt), e.deliveries.map((d) => `${d.state}${d.lastStatus ? ` ${d.lastStatus}` : ''} ${d.target}`).join('\n')],
     }));
   },
 });

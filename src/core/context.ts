@@ -1,5 +1,5 @@
 import { JobStore } from './job-store.js';
-import { readSettings, type Settings } from './settings.js';
+import { isFancy, readSettings, type Settings } from './settings.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -19,6 +19,8 @@ export interface GlobalOptions {
   baseUrl?: string;
   profile?: string;
   json: boolean;
+  /** With --json: a jq expression the JSON goes through before it is printed. */
+  jq?: string;
   quiet: boolean;
   input: boolean;
   color: boolean;
@@ -49,9 +51,9 @@ export function createContext(world: World, global: GlobalOptions): Context {
     cwd: world.cwd,
     settings,
     configDir: settings.configDir,
-    global,
+    global: { ...global, json: Boolean(global.json), quiet: Boolean(global.quiet), debug: Boolean(global.debug) },
     jobs: new JobStore(settings.configDir),
-    fancy: Boolean(world.stderr.isTTY) && !settings.ci && !settings.noColor && global.color,
+    fancy: isFancy(world.stderr, settings, global.color),
     interactive: Boolean(world.stdin.isTTY) && !settings.ci && global.input,
   };
 }

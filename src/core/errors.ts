@@ -26,9 +26,13 @@ export class UgcError extends Error {
 
 /** Bad flags or input: nothing was spent or written (exit 2). */
 export class UsageError extends UgcError {
-  constructor(message: string, hint?: string) {
+  /** The request field the problem is in (`creator`), when it is one: a batch row error names its column. */
+  readonly field: string | undefined;
+
+  constructor(message: string, hint?: string, options: { field?: string } = {}) {
     super(message, { exitCode: ExitCode.Usage, hint, code: 'invalid_input' });
     this.name = 'UsageError';
+    this.field = options.field;
   }
 }
 

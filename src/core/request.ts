@@ -75,7 +75,7 @@ export const REQUEST_FIELDS = {
   prompt: { flag: 'prompt', value: '<text>', help: 'scene prompt (providers that take one)', kind: { type: 'text' } },
   model: { flag: 'model', value: '<id>', help: 'model (see `ugc models`)', kind: { type: 'text' } },
   fallback: { flag: 'fallback', value: '<runner>', help: "a built-in runner (talking or still) to render with if --model's is unavailable", kind: { type: 'text' }, submitOnly: true },
-  durationSeconds: { flag: 'duration', value: '<seconds>', help: 'target length in seconds (a minimum for local renders)', kind: { type: 'seconds' } },
+  durationSeconds: { flag: 'duration', value: '<seconds>', help: 'minimum length in seconds: the ad is never shorter than the speech (remote providers: their target length)', kind: { type: 'seconds' } },
   resolution: { flag: 'resolution', value: '<res>', help: '720p or 1080p (default)', kind: { type: 'choice', choices: RESOLUTION_VALUES, default: '1080p' } },
   params: { flag: 'param', value: '<key=value>', help: 'provider-specific field, repeatable', kind: { type: 'params' } },
   subtitles: { flag: 'subtitles', value: '<format>', help: 'also write subtitles beside the video: srt (phrases) or vtt (word by word)', kind: { type: 'choice', choices: SUBTITLE_VALUES, default: null }, submitOnly: true },

@@ -85,3 +85,6 @@ function configDirFrom(env: Env, cwd: string): string {
   if (process.platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'ugc', 'Config');
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'ugc');
 }
+
+/** Colour and the progress bar: only for a person at a terminal, and not when NO_COLOR, CI or --no-color says otherwise. */
+export const isFancy = (stderr: { isTTY?: boolean }, settings: Pick<Settings, 'ci' | 'noColor'>, color: boolean): boolean => Boolean(stderr.isTTY) && !settings.ci && !settings.noColor && color;

@@ -41,6 +41,8 @@ export interface HttpClientOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   debug?: (line: string) => void;
+  /** Told before each wait for a retry, so a person sees why nothing happens (`retrying in 4 s (connection refused)`). */
+  onRetry?: (retry: { delayMs: number; reason: string }) => void;
 }
 
 export interface RequestOptions {
@@ -212,11 +214,13 @@ export class HttpClient {
           throw new ProviderError(this.options.provider, response.status, this.redactBody(this.options.parseError(response.status, data)), hint);
         }
         this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after HTTP ${response.status}`);
+        this.options.onRetry?.({ delayMs: delay, reason: `HTTP ${response.status}` });
       } else {
         delay = this.delayFor(attempt, null);
         const resend = options.retryNetworkErrors ?? (method !== 'POST' || this.options.resendUnansweredPosts !== false || neverSent(outcome.error));
         if (!resend || attempt >= maxAttempts || waited + delay > maxWait) throw new NetworkError(this.options.provider, `${method} ${redactUrl(url)}`, outcome.error);
         this.log(`retrying ${method} ${redactUrl(url)} in ${delay} ms after ${describe(outcome.error)}`);
+        this.options.onRetry?.({ delayMs: delay, reason: networkReason(outcome.error) });
       }
       waited += delay;
       await this.pause(delay, options.signal);
@@ -306,6 +310,21 @@ async function readBody(response: Response): Promise<unknown> {
 function describe(error: unknown): string {
   return errorCode(error) ?? (error instanceof Error ? error.name : 'error');
 }
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection broken',
+  TimeoutError: 'no answer in time',
+};
+
+/** A network failure as a person reads it. */
+const networkReason = (error: unknown): string => NETWORK_REASONS[describe(error)] ?? describe(error);
 
 const errorCode = (error: unknown): string | undefined => (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
 

@@ -52,7 +52,7 @@ const elevenlabs: ProviderDefinition = {
       const { elevenLabsClient, getElevenLabsVoice } = await speech();
       return (await getElevenLabsVoice(await elevenLabsClient(ctx, { asProvider: true }), id)) as unknown as CatalogItem;
     },
-    table: { head: ['VOICE ID', 'NAME', 'LANGUAGES', 'GENDER', 'CATEGORY'], row: (v) => [v.id, cell(v.name), cell(v.languages), cell(v.gender), cell(v.category)] },
+    table: { head: ['ID', 'NAME', 'LANGUAGES', 'GENDER', 'CATEGORY'], row: (v) => [v.id, cell(v.name), cell(v.languages), cell(v.gender), cell(v.category)] },
   },
 };
 export default elevenlabs;

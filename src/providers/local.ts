@@ -109,7 +109,7 @@ const local: ProviderDefinition = {
     list: async (ctx) => (await speech()).listVoiceItems(ctx),
     get: async (ctx, id) => (await speech()).voiceItem(ctx, id),
     remove: async (ctx, id) => (await speech()).removeSpeechVoice(ctx.configDir, id),
-    table: { head: ['ID', 'LANGUAGE', 'GENDER', 'ENGINE', 'MODEL', 'AVAILABLE', 'DESCRIPTION'], row: (v) => [v.id, list(v.languages), v.gender as string, v.engine as string, v.model as string, v.available ? 'yes' : `no: ${String(v.availability)}`, v.description as string] },
+    table: { head: ['ID', 'LANGUAGES', 'GENDER', 'ENGINE', 'MODEL', 'AVAILABLE', 'DESCRIPTION'], row: (v) => [v.id, list(v.languages), v.gender as string, v.engine as string, v.model as string, v.available ? 'yes' : `no: ${String(v.availability)}`, v.description as string] },
   },
   // The model runners that animate the creator: built in, or configured here (a Cog server, a command) with live health.
   models: {

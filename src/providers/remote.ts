@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../core/context.js';
 import { ExitCode, InterruptedError, UgcError, UsageError } from '../core/errors.js';
 import { isProcessAlive, isTerminal, newJob, type Job, type JobStatus } from '../core/job.js';
-import { note } from '../core/present.js';
+import { note, retryNotice } from '../core/present.js';
 import { readKey } from '../core/credentials.js';
 import { baseUrlSetting, profileName } from '../core/profiles.js';
 import { checkRules, requestFingerprint, type GenerateRequest, type InputRules } from '../core/request.js';
@@ -148,22 +148,31 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     const [{ HttpClient }, baseUrl, auth] = await Promise.all([
       import('../http/client.js'),
       connection?.baseUrl ?? resolveBaseUrl(ctx, name, api.documentedBaseUrl),
-      apiKey ?? key(ctx, connection?.profile).then((k) => k.key),
+      apiKey ? { key: apiKey, source: null } : key(ctx, connection?.profile),
     ]);
     return new HttpClient({
       provider: name,
       baseUrl,
-      auth: { header: api.authHeader, key: auth },
+      auth: { header: api.authHeader, key: auth.key },
+      authHint: rejectedKeyHint(auth.source, connection?.profile ?? profileName(ctx)),
       idempotency: jobs.idempotency.documented === 'body' ? 'body' : 'header',
       resendUnansweredPosts: jobs.idempotency.documented !== false,
       parseError: (status, body) => api.parseError(status, body),
       isBusy: api.isBusy ? (status, body) => Boolean(api.isBusy?.(status, body)) : undefined,
       debug: ctx.global.debug ? (line) => ctx.io.stderr.write(`[debug] ${line}\n`) : undefined,
+      onRetry: retryNotice(ctx),
     });
   }
   const connect = (ctx: Context) => client(ctx);
   /** A client for calls about `job`: the base URL and profile it was created with, never the current defaults. */
   const jobClient = (ctx: Context, job: Job) => client(ctx, undefined, connectionOf(job));
+
+  /** Which key the provider refused, and what to do about that one. */
+  function rejectedKeyHint(source: KeySource | null, profile: string): string {
+    if (source === 'environment') return `${name} refused the key in UGC_API_KEY (it wins over a stored key): fix it, or unset it to use the one \`ugc login --provider ${name}\` stored.`;
+    if (source === 'profile') return `${name} refused the key stored for profile "${profile}": run \`ugc login --provider ${name}${profile === 'default' ? '' : ` --profile ${profile}`}\` again with a valid key.`;
+    return `${name} refused this key: check it in your ${name} dashboard.`;
+  }
 
   async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
     checkRules(request, { ...jobs.inputs, unsupported: { ...LOCAL_LAYOUT_ONLY, ...jobs.inputs.unsupported } }, name);
@@ -360,8 +369,8 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
     account: {
       verify: async (ctx, apiKey) => spec.whoami(await client(ctx, apiKey)),
       async whoami(ctx) {
-        const { key: apiKey, source } = await key(ctx);
-        return { ...(await spec.whoami(await client(ctx, apiKey))), keySource: source };
+        const { source } = await key(ctx);
+        return { ...(await spec.whoami(await client(ctx))), keySource: source };
       },
     },
     creators: onClient(spec.creators, connect),

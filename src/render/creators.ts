@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { withFileLock } from '../core/file-lock.js';
 import { UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { listJsonIds, readJsonFile } from '../core/json-files.js';
 import { TEMPLATES_DIR } from './assets.js';
 import { FaceRigSchema, resolveRigPaths, type FaceRig } from './face-rig.js';
@@ -74,7 +75,8 @@ export async function listCreators(configDir: string, include?: 'stock' | 'custo
 export async function findCreator(configDir: string, idOrSlug: string): Promise<Creator> {
   const all = await listCreators(configDir);
   const found = all.find((c) => c.id === idOrSlug || c.slug === idOrSlug);
-  if (!found) throw new UsageError(`unknown creator "${idOrSlug}"`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.');
+  const names = all.flatMap((c) => (c.slug ? [c.slug, c.id] : [c.id]));
+  if (!found) throw new UsageError(`unknown creator "${idOrSlug}"${didYouMean(idOrSlug, names)}`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.', { field: 'creator' });
   return found;
 }
 

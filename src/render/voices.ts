@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UgcError, UsageError } from '../core/errors.js';
 import { TEMPLATES_DIR } from './assets.js';
+import { didYouMean } from '../core/suggest.js';
 
 export const VoiceSchema = z.object({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
@@ -50,8 +51,9 @@ export async function findVoice(id: string): Promise<Voice> {
   const voice = voices.find((v) => v.id === id);
   if (!voice) {
     throw new UsageError(
-      `unknown voice ${JSON.stringify(id)}`,
+      `unknown voice ${JSON.stringify(id)}${didYouMean(id, voices.map((v) => v.id))}`,
       `valid voices: ${voices.map((v) => v.id).join(', ')} (\`ugc voices\` lists them)`,
+      { field: 'voice' },
     );
   }
   return voice;

@@ -52,6 +52,6 @@ export async function voiceItem(ctx: Context, id: string): Promise<VoiceItem> {
 }
 
 export const VOICE_TABLE = {
-  head: ['ID', 'LANGUAGE', 'GENDER', 'ENGINE', 'MODEL', 'AVAILABLE', 'DESCRIPTION'],
+  head: ['ID', 'LANGUAGES', 'GENDER', 'ENGINE', 'MODEL', 'AVAILABLE', 'DESCRIPTION'],
   row: (v: VoiceItem): Cell[] => [v.id, v.languages.join(', '), v.gender, v.engine, v.model, v.available ? 'yes' : `no: ${v.availability}`, v.description],
 } as const;

@@ -1,4 +1,5 @@
 import type { Context } from '../core/context.js';
+import { retryNotice } from '../core/present.js';
 import type { HttpClient, HttpClientOptions } from '../http/client.js';
 import type { ProviderErrorBody } from '../http/errors.js';
 
@@ -35,6 +36,7 @@ export async function speechClient(ctx: Context, options: Pick<HttpClientOptions
     idempotency: 'none',
     parseError: readSpeechError,
     debug: ctx.global.debug ? (line) => ctx.io.stderr.write(`[debug] ${line}\n`) : undefined,
+    onRetry: retryNotice(ctx),
   });
 }
 

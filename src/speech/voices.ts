@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { withFileLock } from '../core/file-lock.js';
 import { readJsonFile } from '../core/json-files.js';
 import { listVoices } from '../render/voices.js';
@@ -86,7 +87,7 @@ export async function listSpeechVoices(configDir: string): Promise<SpeechVoice[]
 export async function findSpeechVoice(configDir: string, id: string): Promise<SpeechVoice> {
   const voices = await listSpeechVoices(configDir);
   const voice = voices.find((v) => v.id === id);
-  if (!voice) throw new UsageError(`unknown voice ${JSON.stringify(id)}`, `valid voices: ${voices.map((v) => v.id).join(', ')} (\`ugc voices\` lists them; \`ugc voices add\` adds one)`);
+  if (!voice) throw new UsageError(`unknown voice ${JSON.stringify(id)}${didYouMean(id, voices.map((v) => v.id))}`, `valid voices: ${voices.map((v) => v.id).join(', ')} (\`ugc voices\` lists them; \`ugc voices add\` adds one)`, { field: 'voice' });
   return voice;
 }
 
