@@ -175,7 +175,7 @@ describe('validation', () => {
 
   it('keeps the valid rows as jobs when others fail', async () => {
     const { jobs, errors } = await load('mixed.csv', 'name,script,captions\nok,Fine.,clean\nbad,Fine.,loud\n');
-    expect(errors).toEqual([{ row: 2, line: 3, field: 'captions', message: 'must be one of karaoke, clean, none (got "loud")' }]);
+    expect(errors).toEqual([{ row: 2, line: 3, field: 'captions', message: 'must be one of karaoke, box, pop, clean, none (got "loud")' }]);
     expect(jobs.map((j) => j.name)).toEqual(['ok']);
   });
 

@@ -13,6 +13,7 @@ import {
   estimateTextWidth,
   escapeFilterValue,
 } from '../src/render/captions.js';
+import { safeZone } from '../src/render/layout.js';
 import { ASPECTS, FRAME_SIZES, type Aspect, type CaptionStyle, type WordTiming } from '../src/render/types.js';
 
 /** Words of `text` spoken back to back from `from`, `step` seconds each with a short gap. */
@@ -60,11 +61,10 @@ function styleField(ass: string, style: string, field: string): string | undefin
 }
 
 /** The safe rectangle the brief asks for, independent of the module's own numbers. */
+/** The generic platform's safe zone (the layout's default), as edges. */
 function safeBox(aspect: Aspect): { left: number; right: number; top: number; bottom: number } {
-  const { width: w, height: h } = FRAME_SIZES[aspect];
-  if (aspect === '9:16') return { left: 0.08 * w, right: 0.85 * w, top: 0, bottom: 0.8 * h };
-  if (aspect === '16:9') return { left: 0.1 * w, right: 0.9 * w, top: (2 / 3) * h, bottom: 0.92 * h };
-  return { left: 0.08 * w, right: 0.92 * w, top: 0, bottom: 0.92 * h };
+  const zone = safeZone('generic', aspect, FRAME_SIZES[aspect]);
+  return { left: zone.x, right: zone.x + zone.width, top: zone.y, bottom: zone.y + zone.height };
 }
 
 describe('buildAssScript', () => {
@@ -136,16 +136,16 @@ describe('buildAssScript', () => {
     ]);
   });
 
-  it('clean: lines of at most 32 characters, no highlight, timed to their words', () => {
+  it('clean: groups of 1-3 words, no highlight, timed to their words', () => {
     const words = timed('This serum changed my skin in two weeks and I am honestly obsessed with it now. Try it today', 0, 0.3);
     const events = dialogues(buildAssScript({ words, style: 'clean', size, aspect: '9:16' }));
     expect(events.length).toBeGreaterThan(1);
     for (const e of events) {
-      expect(e.style).toBe('Clean');
+      expect(e.style).toBe('Caption');
       expect(e.text).not.toMatch(/\\k/);
       const { lines } = visibleLines(e.text);
       expect(lines.length).toBeLessThanOrEqual(2);
-      expect(lines.join(' ').length).toBeLessThanOrEqual(32);
+      expect(lines.join(' ').split(' ').length).toBeLessThanOrEqual(3);
     }
     expect(events.map((e) => visibleLines(e.text).lines.join(' ')).join(' ')).toBe(words.map((w) => w.text).join(' '));
     expect(events[0]?.start).toBe(0);
@@ -158,13 +158,14 @@ describe('buildAssScript', () => {
     const events = dialogues(
       buildAssScript({ words, style: 'none', size, aspect: '9:16', endCard: { productName: 'Glow Serum', cta: 'Shop now', start: 2, end: 4.5 } }),
     );
-    expect(events.map((e) => e.style)).toEqual(['EndTitle', 'EndCta']);
+    // The name, the button's rounded block (a drawing) and its text on top.
+    expect(events.map((e) => e.style)).toEqual(['EndTitle', 'EndCta', 'EndCta']);
     for (const e of events) {
       expect([e.start, e.end]).toEqual([200, 450]);
       expect(e.text).toMatch(/\\fad\(\d+,\d+\)/);
     }
     expect(visibleLines(events[0]?.text ?? '').lines.join(' ')).toBe('Glow Serum');
-    expect(styleField(buildAssScript({ words, style: 'none', size, aspect: '9:16' }), 'EndCta', 'BorderStyle')).toBe('3');
+    expect(events[1]?.text).toMatch(/\\p1.*\bb \d/);
   });
 
   it('escapes braces and backslashes and keeps every event on one line', () => {
@@ -195,7 +196,7 @@ describe('buildAssScript', () => {
   it.each(ASPECTS)('fits a 41-character word inside the %s safe width by shrinking and hyphenating', (aspect) => {
     for (const style of ['karaoke', 'clean'] as const) {
       const ass = buildAssScript({ words: timed(`Wow ${LONG_WORD} yes`), style, size: FRAME_SIZES[aspect], aspect });
-      const styleName = style === 'karaoke' ? 'Karaoke' : 'Clean';
+      const styleName = style === 'karaoke' ? 'Karaoke' : 'Caption';
       const base = Number(styleField(ass, styleName, 'Fontsize'));
       const outline = Number(styleField(ass, styleName, 'Outline'));
       const box = safeBox(aspect);
@@ -321,11 +322,10 @@ describe('burning captions with the bundled ffmpeg', () => {
     expect((await captionPixels(aspect, ass, 1)).count).toBe(0);
     const px = await captionPixels(aspect, ass, 7);
     const box = safeBox(aspect);
-    const { height } = FRAME_SIZES[aspect];
     expect(px.count).toBeGreaterThan(5000);
     expect(px.minX).toBeGreaterThanOrEqual(box.left);
     expect(px.maxX).toBeLessThan(box.right);
-    expect(px.minY).toBeGreaterThan(0.2 * height);
-    expect(px.maxY).toBeLessThan(0.8 * height);
+    expect(px.minY).toBeGreaterThanOrEqual(box.top);
+    expect(px.maxY).toBeLessThan(box.bottom);
   });
 });

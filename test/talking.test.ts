@@ -8,6 +8,7 @@ import { photoRig } from '../src/render/face-photo.js';
 import type { Box } from '../src/render/face-rig.js';
 import { firstStream, probe } from '../src/render/ffmpeg/probe.js';
 import { sourceBoxInFrame } from '../src/render/framing.js';
+import { creatorPanel } from '../src/render/layout.js';
 import { differingPixels, ffmpegStderr, grayFrame, tempDir, tools, ugc } from './support.js';
 
 // Two sentences with a pause between them; --duration adds silence after the voice.
@@ -141,7 +142,7 @@ describe('patches line up with the picture', () => {
     return { inside, outside };
   }
 
-  it('a talking frame differs from the still one only inside the mouth and eye boxes (16:9, fitted over blur), and not at all at rest', async () => {
+  it('a talking frame differs from the still one only inside the mouth and eye boxes (16:9, in the creator panel of the split layout), and not at all at rest', async () => {
     const creator = (await listStockCreators()).find((c) => c.slug === 'sofia');
     if (!creator) throw new Error('no sofia');
     const frame = { width: 1280, height: 720 };
@@ -153,7 +154,7 @@ describe('patches line up with the picture', () => {
     // The encoder codes a changed block's neighbours a little differently: a 16-pixel macroblock of slack.
     const slack = 16;
     const boxes = [rig.mouth, ...(rig.eyes ? [rig.eyes] : [])]
-      .map((box) => sourceBoxInFrame(box, source, frame))
+      .map((box) => sourceBoxInFrame(box, source, creatorPanel('16:9', frame)))
       .map((b) => ({ x: b.x - slack, y: b.y - slack, width: b.width + 2 * slack, height: b.height + 2 * slack }));
     let inside = 0;
     for (const seconds of [0.6, 0.9, 1.2, 1.5, 2.1, 2.7, 4.5]) {

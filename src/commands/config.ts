@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { note, output, printLine } from '../core/present.js';
@@ -39,7 +41,7 @@ function parseKey(text: string): ConfigKey {
 const apiProviders = () => providerNames().filter((name) => getProvider(name).api);
 
 /** Per key: the value checked (what a command would reject later is rejected now), and the built-in default. */
-const KEYS: Record<ConfigKeyName, { check(value: string, key: ConfigKey): string; fallback(key: ConfigKey): string | null }> = {
+const KEYS: Record<ConfigKeyName, { check(value: string, key: ConfigKey, cwd: string): string; fallback(key: ConfigKey): string | null }> = {
   provider: {
     check(value) {
       if (!getProvider(value).jobs) throw new UsageError(`the ${value} provider makes no videos, so it cannot be the default provider`, `Providers: ${providerNames().filter((name) => getProvider(name).jobs).join(', ')}.`);
@@ -54,6 +56,15 @@ const KEYS: Record<ConfigKeyName, { check(value: string, key: ConfigKey): string
     },
     // The provider's documented base URL (none for a self-hosted one).
     fallback: (key) => getProvider(key.provider ?? '').api?.documentedBaseUrl ?? null,
+  },
+  brand: {
+    // Stored absolute, so a render from any directory finds it; its content is checked by each render (`--brand`'s errors).
+    check(value, _key, cwd) {
+      const path = resolve(cwd, value);
+      if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`brand: no such file ${path}`, 'Pass the path of a brand kit JSON file (see `ugc generate --brand`).');
+      return path;
+    },
+    fallback: () => null,
   },
 };
 
@@ -111,7 +122,7 @@ export const set = defineCommand({
   examples: ['ugc config set provider unrealugc', 'ugc config set base-url.vidgen http://render-box:8080'],
   async run(ctx, { key: text, value }) {
     const key = parseKey(text);
-    const checked = KEYS[key.name].check(value.trim(), key);
+    const checked = KEYS[key.name].check(value.trim(), key, ctx.cwd);
     await updateProfile(ctx, (profile) => withValue(profile, key, checked));
     note(ctx, `${keyText(key)} = ${checked} (profile "${profileName(ctx)}")`);
     await output(ctx, { key: keyText(key), value: checked, profile: profileName(ctx) }, () => []);

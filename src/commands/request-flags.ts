@@ -9,7 +9,7 @@ import { list, text, toggle, type Flag } from './define.js';
 
 type Fields = typeof REQUEST_FIELDS;
 type SubmitOnly = { [F in RequestField]: Fields[F] extends { submitOnly: true } ? F : never }[RequestField];
-type FlagOf<F extends RequestField> = Fields[F]['kind'] extends { type: 'params' } ? Flag<string[]> & { defaultValue: string[] } : Fields[F]['kind'] extends { type: 'switch' } ? Flag<boolean> : Flag<string>;
+type FlagOf<F extends RequestField> = Fields[F]['kind'] extends { type: 'params' } | { type: 'shots' } ? Flag<string[]> & { defaultValue: string[] } : Fields[F]['kind'] extends { type: 'switch' } ? Flag<boolean> : Flag<string>;
 
 /** The request's flags: every field of the request table, plus `--script-file`; `estimate` leaves out what only matters on submission. */
 export type RequestFlags<Submit extends boolean> = { [F in Submit extends true ? RequestField : Exclude<RequestField, SubmitOnly>]: FlagOf<F> } & { scriptFile: Flag<string> };
@@ -23,7 +23,7 @@ export function requestFlags<Submit extends boolean>(options: { submit: Submit }
   for (const [field, spec] of Object.entries(REQUEST_FIELDS) as [RequestField, FieldSpec][]) {
     if (spec.submitOnly && !options.submit) continue;
     const { flag: name, value, help, kind } = spec;
-    flags[field] = kind.type === 'params' ? list(value, help, { name }) : kind.type === 'switch' ? { ...toggle(help), name } : text(value, help, { name, short: SHORT[field] });
+    flags[field] = kind.type === 'params' || kind.type === 'shots' ? list(value, help, { name }) : kind.type === 'switch' ? { ...toggle(help), name } : text(value, help, { name, short: SHORT[field] });
     if (field === 'script') flags.scriptFile = text(SCRIPT_FILE.value, SCRIPT_FILE.help, { name: SCRIPT_FILE.flag });
   }
   return flags as RequestFlags<Submit>;

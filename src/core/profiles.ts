@@ -8,6 +8,8 @@ export interface Profile {
   provider?: string;
   /** Base URL per provider (a self-hosted vidgen, a staging API). */
   baseUrls?: Record<string, string>;
+  /** The brand kit (a brand.json path) local renders use when `--brand` is not given. */
+  brand?: string;
 }
 
 interface ConfigShape {
@@ -61,6 +63,8 @@ interface ConfigKeySpec {
 export const CONFIG_KEYS = {
   provider: { perProvider: false, flag: '--provider', variable: 'UGC_PROVIDER', fromFlag: (ctx) => ctx.global.provider, fromVariable: (ctx) => ctx.settings.provider },
   'base-url': { perProvider: true, flag: '--base-url', variable: 'UGC_BASE_URL', fromFlag: (ctx) => ctx.global.baseUrl, fromVariable: (ctx) => ctx.settings.baseUrl },
+  // `generate --brand` wins over it, per render (it is not a global flag).
+  brand: { perProvider: false, flag: null, variable: null, fromFlag: () => undefined, fromVariable: () => null },
 } satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;

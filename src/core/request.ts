@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { PLATFORMS } from './platforms.js';
 import { parseDecimal } from './decimal.js';
 
 export const ASPECT_VALUES = ['9:16', '16:9', '1:1'] as const;
-export const CAPTION_VALUES = ['karaoke', 'clean', 'none'] as const;
+export const CAPTION_VALUES = ['karaoke', 'box', 'pop', 'clean', 'none'] as const;
 export const RESOLUTION_VALUES = ['720p', '1080p'] as const;
 export const SUBTITLE_VALUES = ['srt', 'vtt'] as const;
 export const MAX_SCRIPT_CHARS = 5000;
@@ -25,6 +26,10 @@ type Kind =
   | { readonly type: 'switch' }
   /** A local file (checked to exist here, by content later) or an http(s) URL. */
   | { readonly type: 'media'; readonly media: 'image' | 'audio' }
+  /** Local pictures or videos, repeatable (`;` between them in a batch cell), checked to exist here. */
+  | { readonly type: 'shots' }
+  /** A local file read by `ugc` itself (e.g. a JSON brand kit), checked to exist here. */
+  | { readonly type: 'file' }
   /** `key=value` pairs passed through to the provider. */
   | { readonly type: 'params' };
 
@@ -57,11 +62,16 @@ export const REQUEST_FIELDS = {
   strict: { flag: 'strict', value: '', help: 'refuse a script in another language than the voice speaks (default: a warning)', kind: { type: 'switch' } },
   audio: { flag: 'audio', value: '<path>', help: 'your own voiceover (no TTS); the script then only feeds the captions', kind: { type: 'media', media: 'audio' } },
   aspect: { flag: 'aspect', value: '<ratio>', help: '9:16 (default), 16:9 or 1:1', kind: { type: 'choice', choices: ASPECT_VALUES, default: '9:16' }, matrix: true },
-  captions: { flag: 'captions', value: '<style>', help: 'karaoke (default), clean or none', kind: { type: 'choice', choices: CAPTION_VALUES, default: 'karaoke' }, matrix: true },
+  captions: { flag: 'captions', value: '<style>', help: "karaoke (default, or the brand kit's), box, pop, clean or none", kind: { type: 'choice', choices: CAPTION_VALUES, default: null }, matrix: true },
   music: { flag: 'music', value: '<path>', help: 'background music, looped and ducked under the voice', kind: { type: 'media', media: 'audio' } },
-  productName: { flag: 'product-name', value: '<text>', help: 'product name for the end card', kind: { type: 'text' } },
-  productImage: { flag: 'product-image', value: '<path|url>', help: 'product photo shown as a card', kind: { type: 'media', media: 'image' } },
-  cta: { flag: 'cta', value: '<text>', help: 'call to action for the end card', kind: { type: 'text' } },
+  hook: { flag: 'hook', value: '<text>', help: 'big opening line shown over the first ~2 s (the voice starts at once)', kind: { type: 'text' }, matrix: true },
+  productName: { flag: 'product-name', value: '<text>', help: 'product name: the end card, and the word that cues the product shot', kind: { type: 'text' } },
+  productImage: { flag: 'product-image', value: '<path|url>', help: 'product photo, cut in full frame when the script first names the product', kind: { type: 'media', media: 'image' } },
+  broll: { flag: 'broll', value: '<path>', help: 'your own picture or video cut in at a sentence boundary, repeatable', kind: { type: 'shots' } },
+  cta: { flag: 'cta', value: '<text>', help: 'call-to-action button on the end card', kind: { type: 'text' } },
+  url: { flag: 'url', value: '<text>', help: 'web address shown under the end card\'s button', kind: { type: 'text' } },
+  platform: { flag: 'platform', value: '<name>', help: 'tiktok, reels, shorts or generic (all three): its safe zone for the layout, its length range', kind: { type: 'choice', choices: PLATFORMS, default: null } },
+  brand: { flag: 'brand', value: '<brand.json>', help: 'brand kit: font, colours, logo and corner, caption style, CTA style (default: the profile\'s `brand`)', kind: { type: 'file' } },
   prompt: { flag: 'prompt', value: '<text>', help: 'scene prompt (providers that take one)', kind: { type: 'text' } },
   model: { flag: 'model', value: '<id>', help: 'model (see `ugc models`)', kind: { type: 'text' } },
   fallback: { flag: 'fallback', value: '<runner>', help: "a built-in runner (talking or still) to render with if --model's is unavailable", kind: { type: 'text' }, submitOnly: true },
@@ -93,7 +103,9 @@ type ValueOf<K extends Kind> = K extends { type: 'script' }
         ? boolean
         : K extends { type: 'params' }
           ? Record<string, string>
-          : string | null;
+          : K extends { type: 'shots' }
+            ? string[]
+            : string | null;
 
 /**
  * One scene of an ad told in scenes (a spec file's `scenes`): its part of the script, who says it, and
@@ -243,6 +255,29 @@ function readMedia(raw: unknown, cwd: string): Read<string | null> {
   const path = resolve(cwd, text.value);
   const problem = fileProblem(path);
   return problem ? { issue: problem } : { value: path };
+}
+
+/** A local file, made absolute. */
+function readFile(raw: unknown, cwd: string): Read<string | null> {
+  const text = readText(raw);
+  if ('issue' in text || text.value === null) return text;
+  const path = resolve(cwd, text.value);
+  const problem = fileProblem(path);
+  return problem ? { issue: problem } : { value: path };
+}
+
+/** Repeated flags, or one batch cell with `;` between paths (a JSON array in a rows file). */
+function readShots(raw: unknown, cwd: string): Read<string[]> {
+  if (blank(raw)) return { value: [] };
+  const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(';');
+  const paths: string[] = [];
+  for (const item of items.map((i) => i.trim()).filter(Boolean)) {
+    if (isUrl(item)) return { issue: { message: `{} takes files on this machine, not URLs (got "${item}")` } };
+    const read = readFile(item, cwd);
+    if ('issue' in read) return read;
+    if (read.value) paths.push(read.value);
+  }
+  return { value: paths };
 }
 
 /** One `key=value` pair: the one reading of `--param` and of each pair in a batch `param` cell. */
@@ -435,6 +470,8 @@ export function parseRequest(raw: RawRequest, options: ParseOptions): { request:
       : kind.type === 'switch' ? readSwitch(raw[field])
       : kind.type === 'media' ? readMedia(raw[field], options.cwd)
       : kind.type === 'params' ? readParams(raw[field])
+      : kind.type === 'shots' ? readShots(raw[field], options.cwd)
+      : kind.type === 'file' ? readFile(raw[field], options.cwd)
       : readText(raw[field]);
     if ('issue' in read) {
       issues.push({ field, ...read.issue });

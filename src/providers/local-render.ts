@@ -13,6 +13,7 @@ import { checkOutputWritable, thumbnailPathFor } from '../core/output-path.js';
 import { note } from '../core/present.js';
 import { InputError, isUrl, MEDIA_FIELDS, requestFingerprint, type GenerateRequest, type Scene } from '../core/request.js';
 import { locateFfmpeg, type FfmpegTools } from '../render/ffmpeg/locate.js';
+import { readProfile } from '../core/profiles.js';
 import { resolveRenderInputs, type RenderInputs } from '../render/inputs.js';
 import { renderAd } from '../render/pipeline.js';
 import { shotKind, type Shot } from '../render/scenes.js';
@@ -69,7 +70,9 @@ export async function checkedInputs(ctx: Context, request: GenerateRequest): Pro
   warmUpSpeech();
   const { planVoice, speechChoice } = await import('../speech/local-voices.js');
   const plan = await planVoice(ctx, request);
-  const inputs = await resolveRenderInputs(await withDownloads(ctx, request), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
+  // A profile's brand kit (`ugc config set brand`, stored absolute) is the default for local renders.
+  const brand = request.brand ?? (await readProfile(ctx)).brand ?? null;
+  const inputs = await resolveRenderInputs(await withDownloads(ctx, { ...request, brand }), await locateFfmpeg(ctx.env), ctx.configDir, speechChoice(ctx, plan, request));
   return { ...inputs, voiceId: plan.voice.id };
 }
 
@@ -165,7 +168,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
     const runnerId = typeof job.runner === 'string' ? job.runner : request.model;
     const inputs = checked ?? (await checkedInputs(ctx, runnerId ? { ...request, model: runnerId } : request));
     const runner = runnerId && !isBuiltInRunner(runnerId) ? await findRunner(runnerId, ctx.configDir, { onStatus }) : undefined;
-    await renderAd(inputs, {
+    const rendered = await renderAd(inputs, {
       tools,
       outputPath,
       thumbnailPath,
@@ -203,6 +206,7 @@ export async function runLocalJob(ctx: Context, jobId: string, options: Pick<Sub
         return final.status === 'completed';
       },
     });
+    for (const warning of rendered.warnings) note(ctx, warning);
     await writing;
     return await ctx.jobs.get(jobId);
   } catch (error) {

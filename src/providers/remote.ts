@@ -112,6 +112,16 @@ const CREATE_ATTEMPTS = 3;
 const LOOK_AGAIN_MS = 2_000;
 
 /** The provider definition of a remote API: job records, submission that never pays twice, and polling around the spec. */
+/** What only the local renderer composes: a remote provider lays out and voices its own video. */
+const LOCAL_LAYOUT_ONLY: InputRules['unsupported'] = {
+  voiceSpeed: 'the provider voices the script at its own pace',
+  hook: 'the provider composes its own video (no hook text)',
+  broll: 'the provider composes its own video (no cut-ins of your shots)',
+  url: 'the provider composes its own video (no end card with a URL)',
+  platform: 'the provider lays out its own video (no safe zone per platform)',
+  brand: 'the provider lays out its own video (no brand kit)',
+};
+
 export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefinition {
   const { name, api, jobs } = spec;
   // Checked here too, for plug-ins written in JavaScript: a provider that does not say cannot be registered.
@@ -165,7 +175,7 @@ export function defineRemoteProvider(spec: RemoteProviderSpec): ProviderDefiniti
   }
 
   async function validate(ctx: Context, request: GenerateRequest): Promise<void> {
-    checkRules(request, { ...jobs.inputs, unsupported: { voiceSpeed: 'the provider voices the script at its own pace', ...jobs.inputs.unsupported } }, name);
+    checkRules(request, { ...jobs.inputs, unsupported: { ...LOCAL_LAYOUT_ONLY, ...jobs.inputs.unsupported } }, name);
     jobs.check?.(request);
     await checkRequestMedia(ctx, request);
   }

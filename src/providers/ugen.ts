@@ -95,10 +95,11 @@ export default defineRemoteProvider({
       },
     },
     check(request) {
-      if (request.params.caption_style === undefined && request.captions !== null && !CAPTION_STYLES[request.captions]) {
+      const captions = request.captions ?? 'karaoke';
+      if (request.params.caption_style === undefined && !CAPTION_STYLES[captions]) {
         throw new InputError({
           field: 'captions',
-          message: `ugen cannot make ${request.captions === 'none' ? 'a video without captions' : `${request.captions} captions`}: its document names one caption style, tiktok_karaoke ({} karaoke)`,
+          message: `ugen cannot make ${captions === 'none' ? 'a video without captions' : `${captions} captions`}: its document names one caption style, tiktok_karaoke ({} karaoke)`,
           hint: 'Pass {} karaoke, or name a U-Gen style yourself with {params} caption_style=<style>.',
         });
       }
@@ -112,7 +113,7 @@ export default defineRemoteProvider({
         ...(request.creator ? { persona_id: request.creator } : {}),
         // Not in the project's copy of the document; U-Gen's reference names the script field so.
         custom_script: request.script,
-        ...(request.captions ? { caption_style: CAPTION_STYLES[request.captions] } : {}),
+        caption_style: CAPTION_STYLES[request.captions ?? 'karaoke'],
         ...paramValues(request.params),
         ...priced,
         video_model: model,

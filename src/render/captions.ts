@@ -1,6 +1,7 @@
 /** Builds the ASS subtitle script (captions + end card) that ffmpeg's `ass` filter burns into the video. */
 import path from 'node:path';
 import { TEMPLATES_DIR } from './assets.js';
+import { planLayout, type Layout, type Rect } from './layout.js';
 import type { Aspect, CaptionStyle, FrameSize, WordTiming } from './types.js';
 
 /** Family name libass matches for `templates/fonts/Montserrat-ExtraBold.ttf` (its name-table family, ID 1). */
@@ -10,55 +11,58 @@ export const CAPTION_FONTS_DIR = path.join(TEMPLATES_DIR, 'fonts');
 export interface EndCard {
   productName?: string;
   cta?: string;
+  url?: string;
   start: number;
   end: number;
 }
+
+/** Big opening text over the first seconds; the captions wait until it is gone. */
+export interface Hook {
+  text: string;
+  end: number;
+}
+
+/** Colours as `#RRGGBB`, and the family libass finds the font by (see brand.ts). */
+export interface CaptionLook {
+  fontFamily: string;
+  text: string;
+  highlight: string;
+  /** The box behind the spoken word (`box`) and the CTA button. */
+  accent: string;
+  /** Text on the accent colour. */
+  onAccent: string;
+}
+
+export const DEFAULT_LOOK: CaptionLook = { fontFamily: 'Montserrat ExtraBold', text: '#FFFFFF', highlight: '#FFD600', accent: '#FFD600', onAccent: '#141414' };
 
 export interface BuildAssOptions {
   words: WordTiming[];
   style: CaptionStyle;
   size: FrameSize;
   aspect: Aspect;
+  /** Where things go (default: the generic platform's layout with no face known). */
+  layout?: Layout;
+  hook?: Hook;
   endCard?: EndCard;
+  look?: CaptionLook;
+  /** The end card button's colours (default: the look's accent and text on it). */
+  button?: { background: string; text: string };
 }
 
-/** Where captions may go: the horizontal safe span, and the anchor line (`\an5` centre or `\an2` bottom). */
-export interface CaptionArea {
-  left: number;
-  right: number;
-  y: number;
-  align: 2 | 5;
+/** `#RRGGBB` as an ASS colour (`&HAABBGGRR`, alpha 00 = opaque). */
+export function assColour(hex: string, alpha = 0): string {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  const [r, g, b] = m ? [m[1], m[2], m[3]] : ['FF', 'FF', 'FF'];
+  return `&H${alpha.toString(16).padStart(2, '0').toUpperCase()}${b}${g}${r}`.toUpperCase();
 }
 
-export function captionArea(size: FrameSize, aspect: Aspect): CaptionArea {
-  const { width: w, height: h } = size;
-  switch (aspect) {
-    // Right margin is wider to clear the like/share rail; y keeps clear of the caption/music UI at the bottom.
-    case '9:16':
-      return { left: 0.08 * w, right: 0.85 * w, y: 0.65 * h, align: 5 };
-    case '16:9':
-      return { left: 0.1 * w, right: 0.9 * w, y: 0.92 * h, align: 2 };
-    case '1:1':
-      return { left: 0.08 * w, right: 0.92 * w, y: 0.7 * h, align: 5 };
-  }
-}
-
-// ASS colours are &HAABBGGRR (alpha 00 = opaque).
-const YELLOW = '&H0000D6FF';
-const WHITE = '&H00FFFFFF';
 const BLACK = '&H00000000';
-const DARK = '&H00141414';
 const SHADOW = '&H80000000'; // BackColour: half-transparent black shadow
 
 const PAUSE_BREAK = 0.35;
 const MIN_FONT_SCALE = 0.6;
-
-const KARAOKE_CHUNK: Record<Aspect, { words: number; chars: number }> = {
-  '9:16': { words: 3, chars: 18 },
-  '1:1': { words: 4, chars: 22 },
-  '16:9': { words: 5, chars: 30 },
-};
-const CLEAN_CHARS = 32;
+/** Caption groups: 1-3 words, short enough to stay on the lines the layout has room for. */
+const GROUP_WORDS = 3;
 
 /**
  * Conservative advance of one character in pixels per pixel of libass font size, calibrated on Montserrat
@@ -234,18 +238,22 @@ function wrap(words: string[], fontSize: number, avail: number): Piece[][] {
 }
 
 /** Wraps words into at most `maxLines` lines of at most `maxWidth` px, shrinking the font (to a floor) if needed. */
-function fit(words: string[], fontSize: number, maxWidth: number, maxLines: number): { fontSize: number; lines: Piece[][] } {
+function fit(words: string[], fontSize: number, maxWidth: number, maxLines: number, maxHeight = Infinity): { fontSize: number; lines: Piece[][] } {
   const floor = Math.max(8, Math.round(fontSize * MIN_FONT_SCALE));
   const widest = Math.max(0, ...words.map((w) => estimateTextWidth(w, 1)));
   let size = fontSize;
   if (widest * size > maxWidth) size = Math.max(floor, Math.floor(maxWidth / widest));
   for (;;) {
     const lines = wrap(words, size, maxWidth);
-    // Past the floor, extra lines (a hyphen-split giant word) beat leaving the frame.
-    if (lines.length <= maxLines || size <= floor) return { fontSize: size, lines };
-    size = Math.max(floor, Math.floor(size * 0.9));
+    // Past the floor, extra lines (a hyphen-split giant word) beat leaving the frame; they must still fit the box's height.
+    const tall = blockHeight(lines.length, size) > maxHeight && size > 8;
+    if (!tall && (lines.length <= maxLines || size <= floor)) return { fontSize: size, lines };
+    size = tall ? Math.max(8, Math.floor(size * 0.9)) : Math.max(floor, Math.floor(size * 0.9));
   }
 }
+
+/** Height of `lines` lines of text at libass size `size`, outline and shadow included (as the layout reckons it). */
+const blockHeight = (lines: number, size: number) => size * (lines * 1.22 + 0.25);
 
 interface StyleSpec {
   name: string;
@@ -258,30 +266,29 @@ interface StyleSpec {
   shadow: number;
 }
 
-/** Styles scaled to the frame's short side (`unit`); libass font size is ~1.2× the em, so 0.08 ≈ 6.5% em. */
-function styleSpecs(unit: number): Record<'karaoke' | 'clean' | 'title' | 'cta', StyleSpec> {
-  const outlined = (name: string, scale: number, primary: string, outline: number): StyleSpec => {
-    const size = Math.round(unit * scale);
-    const shadow = Math.round(size * 0.04);
-    return { name, size, primary, secondary: WHITE, outlineColour: BLACK, borderStyle: 1, outline: Math.round(size * outline), shadow };
-  };
-  const ctaSize = Math.round(unit * 0.055);
+type StyleName = 'caption' | 'karaoke' | 'hook' | 'title' | 'cta' | 'url';
+
+/** The styles, sized by the layout; outline and shadow scale with the text (outline ~8%, shadow ~4%). */
+function styleSpecs(layout: Layout, look: CaptionLook): Record<StyleName, StyleSpec> {
+  const outlined = (name: string, size: number, primary: string, secondary = primary, outline = 0.08): StyleSpec => ({
+    name, size, primary, secondary, outlineColour: BLACK, borderStyle: 1, outline: Math.max(1, Math.round(size * outline)), shadow: Math.round(size * 0.04),
+  });
+  const text = assColour(look.text);
+  const { endCard } = layout;
   return {
-    // \k fills each word from SecondaryColour (white) to PrimaryColour (the highlight) when it is spoken.
-    karaoke: outlined('Karaoke', 0.08, YELLOW, 0.09),
-    clean: outlined('Clean', 0.06, WHITE, 0.06),
-    title: outlined('EndTitle', 0.1, WHITE, 0.07),
-    // BorderStyle 3 draws an opaque box in OutlineColour, Outline being its padding.
-    cta: {
-      name: 'EndCta', size: ctaSize, primary: DARK, secondary: DARK, outlineColour: YELLOW,
-      borderStyle: 3, outline: Math.round(ctaSize * 0.4), shadow: 0,
-    },
+    caption: outlined('Caption', layout.captionFontSize, text),
+    // \k fills each word from SecondaryColour (the text colour) to PrimaryColour (the highlight) when it is spoken.
+    karaoke: outlined('Karaoke', layout.captionFontSize, assColour(look.highlight), text),
+    hook: outlined('Hook', layout.hookFontSize, text, text, 0.1),
+    title: outlined('EndTitle', Math.round(endCard.title.height * 0.85), text),
+    cta: { ...outlined('EndCta', Math.round(endCard.cta.height * 0.5), assColour(look.onAccent)), outline: 0, shadow: 0 },
+    url: outlined('EndUrl', Math.round(endCard.url.height * 0.85), text, text, 0.06),
   };
 }
 
-function styleLine(s: StyleSpec): string {
+function styleLine(s: StyleSpec, look: CaptionLook): string {
   return (
-    `Style: ${s.name},${CAPTION_FONT_FAMILY},${s.size},${s.primary},${s.secondary},${s.outlineColour},${SHADOW},` +
+    `Style: ${s.name},${look.fontFamily},${s.size},${s.primary},${s.secondary},${s.outlineColour},${SHADOW},` +
     `-1,0,0,0,100,100,0,0,${s.borderStyle},${s.outline},${s.shadow},5,0,0,0,1`
   );
 }
@@ -291,20 +298,39 @@ function inner(width: number, style: StyleSpec): number {
   return width - 2 * style.outline - style.shadow;
 }
 
-function dialogue(start: number, end: number, style: StyleSpec, text: string): string {
-  return `Dialogue: 0,${assTime(start)},${assTime(end)},${style.name},,0,0,0,,${text}`;
+function dialogue(start: number, end: number, style: StyleSpec, text: string, layer = 0): string {
+  return `Dialogue: ${layer},${assTime(start)},${assTime(end)},${style.name},,0,0,0,,${text}`;
 }
 
-/** A non-karaoke text event: wrapped to `width` px, max 2 lines, overrides prepended. */
-function textEvent(start: number, end: number, style: StyleSpec, text: string, width: number, overrides: string): string {
-  const { fontSize, lines } = fit(text.split(' '), style.size, inner(width, style), 2);
+const centreOf = (r: Rect) => `\\an5\\pos(${Math.round(r.x + r.width / 2)},${Math.round(r.y + r.height / 2)})`;
+
+/** A text event wrapped to `width` px on at most `maxLines` lines, overrides prepended. */
+function textEvent(start: number, end: number, style: StyleSpec, text: string, width: number, overrides: string, maxLines = 2, layer = 0, maxHeight = Infinity): string {
+  const { fontSize, lines } = fit(text.split(' '), style.size, inner(width, style), maxLines, maxHeight);
   const fs = fontSize === style.size ? '' : `\\fs${fontSize}`;
   const body = lines.map((l) => escapeAssText(l.map((p) => p.text).join(' '))).join('\\N');
-  return dialogue(start, end, style, `{${overrides}${fs}}${body}`);
+  return dialogue(start, end, style, `{${overrides}${fs}}${body}`, layer);
 }
 
-function karaokeEvent(chunk: Word[], style: StyleSpec, width: number, overrides: string): string {
-  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(width, style), 2);
+/** A word's time on screen: until the next word of the group starts, so pauses inside a group keep the sync. */
+const until = (chunk: Word[], i: number) => chunk[i + 1]?.start ?? (chunk[i] as Word).end;
+
+/** The group's text, each piece with the override `mark` gives its word (null: none), then `reset`. */
+function groupText(lines: Piece[][], mark: (wordIndex: number) => string | null, reset: string): string {
+  let text = '';
+  lines.forEach((line, li) => {
+    if (li > 0) text += '\\N';
+    line.forEach((piece, pi) => {
+      if (pi > 0) text += ' ';
+      const tag = mark(piece.word);
+      text += tag === null ? escapeAssText(piece.text) : `{${tag}}${escapeAssText(piece.text)}{${reset}}`;
+    });
+  });
+  return text;
+}
+
+function karaokeEvent(chunk: Word[], style: StyleSpec, area: Rect, overrides: string, maxLines: number): string {
+  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(area.width, style), maxLines, area.height);
   let text = `{${overrides}${fontSize === style.size ? '' : `\\fs${fontSize}`}}`;
   let lastWord = -1;
   lines.forEach((line, li) => {
@@ -312,47 +338,65 @@ function karaokeEvent(chunk: Word[], style: StyleSpec, width: number, overrides:
     line.forEach((piece, pi) => {
       if (pi > 0) text += ' ';
       if (piece.word !== lastWord) {
-        // A word stays current until the next one starts, so pauses inside a chunk keep the sync.
         const w = chunk[piece.word] as Word;
-        const next = chunk[piece.word + 1];
-        text += `{\\k${(next ? next.start : w.end) - w.start}}`;
+        text += `{\\k${until(chunk, piece.word) - w.start}}`;
         lastWord = piece.word;
       }
       text += escapeAssText(piece.text);
     });
   });
-  const first = chunk[0] as Word;
-  return dialogue(first.start, (chunk[chunk.length - 1] as Word).end, style, text);
+  return dialogue((chunk[0] as Word).start, (chunk[chunk.length - 1] as Word).end, style, text);
+}
+
+/**
+ * One event per spoken word of the group: `box` puts the word on a rounded block of the accent colour (a
+ * thick outline in that colour, dark text); `pop` shows the words said so far, the new one scaling in.
+ */
+function perWordEvents(chunk: Word[], preset: 'box' | 'pop', style: StyleSpec, look: CaptionLook, area: Rect, overrides: string, maxLines: number): string[] {
+  const { fontSize, lines } = fit(chunk.map((w) => w.text), style.size, inner(area.width, style), maxLines, area.height);
+  const fs = fontSize === style.size ? '' : `\\fs${fontSize}`;
+  const reset = `\\c${style.primary}\\3c${style.outlineColour}\\bord${style.outline}\\shad${style.shadow}\\alpha&H00&\\fscx100\\fscy100`;
+  return chunk.map((w, i) => {
+    const mark = (k: number): string | null => {
+      if (preset === 'box') return k === i ? `\\c${assColour(look.onAccent)}\\3c${assColour(look.accent)}\\bord${Math.round(fontSize * 0.16)}\\shad0` : null;
+      if (k === i) return `\\c${assColour(look.highlight)}\\fscx45\\fscy45\\t(0,120,\\fscx100\\fscy100)`;
+      return k > i ? '\\alpha&HFF&' : null;
+    };
+    return dialogue(w.start, until(chunk, i), style, `{${overrides}${fs}}${groupText(lines, mark, reset)}`);
+  });
 }
 
 const hasDuration = (chunk: Word[]) => (chunk[chunk.length - 1] as Word).end > (chunk[0] as Word).start;
-const SENTENCE_END = /[.!?…;:]["')\]»”’]*$/u;
 const PHRASE_END = /[.!?…;:,]["')\]»”’]*$/u;
+
+/** Words that start at or after `from` and before `to` (centiseconds), cut at `to`. */
+const within = (words: Word[], from: number, to: number) => words.filter((w) => w.start >= from && w.start < to).map((w) => ({ ...w, end: Math.min(w.end, to) }));
 
 export function buildAssScript(opts: BuildAssOptions): string {
   const { size, aspect, style } = opts;
-  const styles = styleSpecs(Math.min(size.width, size.height));
-  const area = captionArea(size, aspect);
-  const width = area.right - area.left;
-  // A bottom anchor places the text box itself there, so lift it by what outline and shadow add below.
-  const anchor = (s: StyleSpec) =>
-    `\\an${area.align}\\pos(${Math.round((area.left + area.right) / 2)},${Math.round(area.align === 2 ? area.y - s.outline - s.shadow : area.y)})`;
-  const words = normaliseWords(opts.words);
+  const layout = opts.layout ?? planLayout({ frame: size, aspect, platform: 'generic', face: null });
+  const look = opts.look ?? DEFAULT_LOOK;
+  const styles = styleSpecs(layout, look);
+  const area = layout.captions;
   const events: string[] = [];
+  // Captions start once the hook is gone and stop when the end card comes.
+  const from = opts.hook ? Math.round(opts.hook.end * 100) : 0;
+  const to = opts.endCard ? Math.round(opts.endCard.start * 100) : Infinity;
+  const words = within(normaliseWords(opts.words), from, to);
+  const perLine = Math.max(4, Math.floor(inner(area.width, styles.caption) / (0.5 * layout.captionFontSize)));
+  // The estimate is conservative and `fit` shrinks a group that is still too wide, so a quarter more is allowed.
+  const chunks = chunkWords(words, GROUP_WORDS, Math.round(perLine * layout.captionLines * 1.25), PHRASE_END).filter(hasDuration);
 
-  if (style === 'karaoke') {
-    const limits = KARAOKE_CHUNK[aspect];
-    for (const chunk of chunkWords(words, limits.words, limits.chars, PHRASE_END).filter(hasDuration)) {
-      events.push(karaokeEvent(chunk, styles.karaoke, width, anchor(styles.karaoke)));
-    }
-  } else if (style === 'clean') {
-    for (const chunk of chunkWords(words, Infinity, CLEAN_CHARS, SENTENCE_END).filter(hasDuration)) {
-      const [first, last] = [chunk[0] as Word, chunk[chunk.length - 1] as Word];
-      const text = chunk.map((w) => w.text).join(' ');
-      events.push(textEvent(first.start, last.end, styles.clean, text, width, anchor(styles.clean)));
-    }
+  if (opts.hook) events.push(...hookEvents(opts.hook, styles.hook, layout.hook, layout.hookLines));
+  for (const chunk of chunks) {
+    const first = chunk[0] as Word;
+    const last = chunk[chunk.length - 1] as Word;
+    if (style === 'karaoke') events.push(karaokeEvent(chunk, styles.karaoke, area, centreOf(area), layout.captionLines));
+    else if (style === 'clean') events.push(textEvent(first.start, last.end, styles.caption, chunk.map((w) => w.text).join(' '), area.width, centreOf(area), layout.captionLines, 0, area.height));
+    else if (style !== 'none') events.push(...perWordEvents(chunk, style, styles.caption, look, area, centreOf(area), layout.captionLines));
   }
-  if (opts.endCard) events.push(...endCardEvents(opts.endCard, size, area, styles.title, styles.cta));
+  const button = opts.button ?? { background: look.accent, text: look.onAccent };
+  if (opts.endCard) events.push(...endCardEvents(opts.endCard, layout, { ...styles, cta: { ...styles.cta, primary: assColour(button.text), secondary: assColour(button.text) } }, button.background));
 
   return [
     '[Script Info]',
@@ -364,7 +408,7 @@ export function buildAssScript(opts: BuildAssOptions): string {
     '',
     '[V4+ Styles]',
     'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    ...Object.values(styles).map(styleLine),
+    ...Object.values(styles).map((s) => styleLine(s, look)),
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
@@ -373,25 +417,43 @@ export function buildAssScript(opts: BuildAssOptions): string {
   ].join('\n');
 }
 
-function endCardEvents(card: EndCard, size: FrameSize, area: CaptionArea, title: StyleSpec, cta: StyleSpec): string[] {
+function hookEvents(hook: Hook, style: StyleSpec, rect: Rect, lines: number): string[] {
+  const text = cleanCaptionText(hook.text);
+  const end = Math.round(hook.end * 100);
+  if (!text || end <= 0 || rect.height <= 0) return [];
+  // It lands with a quick scale-in and leaves with a short fade.
+  return [textEvent(0, end, style, text, rect.width, `${centreOf(rect)}\\fscx85\\fscy85\\t(0,150,\\fscx100\\fscy100)\\fad(0,150)`, lines, 0, rect.height)];
+}
+
+/** A rounded rectangle `width` x `height` as an ASS drawing (corners of radius `r`, as cubic Béziers). */
+function roundedRect(width: number, height: number, r: number): string {
+  const w = Math.round(width);
+  const h = Math.round(height);
+  const k = Math.round(Math.min(r, w / 2, h / 2));
+  return `m ${k} 0 l ${w - k} 0 b ${w} 0 ${w} 0 ${w} ${k} l ${w} ${h - k} b ${w} ${h} ${w} ${h} ${w - k} ${h} l ${k} ${h} b 0 ${h} 0 ${h} 0 ${h - k} l 0 ${k} b 0 0 0 0 ${k} 0`;
+}
+
+function endCardEvents(card: EndCard, layout: Layout, styles: Record<StyleName, StyleSpec>, buttonColour: string): string[] {
   const start = Math.round(card.start * 100);
   const end = Math.round(card.end * 100);
+  if (!(end > start)) return [];
   const name = cleanCaptionText(card.productName ?? '');
   const action = cleanCaptionText(card.cta ?? '');
-  if (!(end > start) || (!name && !action)) return [];
-
-  // Centred on the frame, with the wider caption margin on both sides so it still clears side UI.
-  const margin = Math.max(area.left, size.width - area.right);
-  const width = size.width - 2 * margin;
-  const cx = Math.round(size.width / 2);
-  const cy = Math.round(size.height * (size.height > size.width ? 0.45 : 0.5));
-  const gap = Math.round(cta.outline + Math.min(size.width, size.height) * 0.025);
-  const fadeMs = Math.min(250, Math.floor(((end - start) * 10) / 3));
-  const fad = `\\fad(${fadeMs},${fadeMs})`;
-  const centre = `\\an5\\pos(${cx},${cy})`;
+  const url = cleanCaptionText(card.url ?? '');
+  const { title, cta, url: urlRect } = layout.endCard;
+  const fad = `\\fad(${Math.min(200, Math.floor(((end - start) * 10) / 3))},0)`;
   const events: string[] = [];
-  // With both present the title sits above the centre line (bottom-anchored) and the CTA below it (top-anchored).
-  if (name) events.push(textEvent(start, end, title, name, width, (action ? `\\an2\\pos(${cx},${cy - gap})` : centre) + fad));
-  if (action) events.push(textEvent(start, end, cta, action, width, (name ? `\\an8\\pos(${cx},${cy + gap})` : centre) + fad));
+  if (name) events.push(textEvent(start, end, styles.title, name, title.width, centreOf(title) + fad, 1));
+  if (action) {
+    // The button: a rounded block of the accent colour sized to its text, the text on top of it.
+    const { fontSize, lines } = fit(action.split(' '), styles.cta.size, cta.width * 0.85, 1);
+    const textWidth = Math.max(...lines.map((l) => estimateTextWidth(l.map((p) => p.text).join(' '), fontSize)));
+    const width = Math.min(cta.width, textWidth + cta.height * 0.9);
+    const x = Math.round(cta.x + (cta.width - width) / 2);
+    const shape = roundedRect(width, cta.height, cta.height * 0.3);
+    events.push(dialogue(start, end, styles.cta, `{\\an7\\pos(${x},${cta.y})\\p1\\bord0\\shad0\\1c${assColour(buttonColour)}${fad}}${shape}{\\p0}`));
+    events.push(textEvent(start, end, styles.cta, action, cta.width * 0.85, centreOf(cta) + fad, 1, 1));
+  }
+  if (url) events.push(textEvent(start, end, styles.url, url, urlRect.width, centreOf(urlRect) + fad, 1));
   return events;
 }

@@ -1,6 +1,8 @@
 import { assFilter } from './captions.js';
+import { cutInFilter, cutInInputArgs, type CutIn } from './cutins.js';
+import type { Rect } from './layout.js';
 import type { CreatorClip } from './runners/types.js';
-import type { Aspect, FrameSize } from './types.js';
+import type { FrameSize } from './types.js';
 
 export const FPS = 30;
 /** Two-second closed GOPs: players and platforms can seek and cut at every keyframe. */
@@ -14,39 +16,19 @@ export const VIDEO_CODEC_ARGS = [
 ];
 export const CONTAINER_ARGS = ['-movflags', '+faststart', '-f', 'mp4'];
 
-export interface CardPlacement {
-  /** Longest side of the product image inside the card, in pixels. */
-  box: number;
-  x: number;
-  y: number;
-}
-
-/** Where the product card goes: clear of the captions and of the platforms' side rail. */
-export function cardPlacement(aspect: Aspect, size: FrameSize): CardPlacement {
-  const { width: w, height: h } = size;
-  if (aspect === '9:16') return { box: Math.round(w * 0.4), x: Math.round(w * 0.08), y: Math.round(h * 0.1) };
-  if (aspect === '16:9') return { box: Math.round(h * 0.4), x: Math.round(w * 0.66), y: Math.round(h * 0.1) };
-  return { box: Math.round(w * 0.34), x: Math.round(w * 0.06), y: Math.round(h * 0.06) };
-}
-
-/**
- * Single-frame filter turning a product photo into a white-bordered card. Transparent photos are flattened
- * onto white: an opaque card is copied onto each frame, where an alpha one would be blended pixel by pixel.
- */
-export function productCardFilter(box: number): string {
-  const border = Math.max(6, Math.round(box * 0.04));
-  return [
-    `[0:v]scale=${box}:${box}:force_original_aspect_ratio=decrease:flags=lanczos,format=rgba,split=2[photo][shape]`,
-    `[shape]drawbox=c=white:t=fill,format=rgba[white]`,
-    `[white][photo]overlay=format=auto,pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=white,format=rgb24[card]`,
-  ].join(';');
-}
-
 export interface CompositionPlan {
   clip: CreatorClip;
+  frame: FrameSize;
+  /** Where the creator's clip sits: the whole frame, or one side of a split layout over `background`. */
+  creator: Rect;
+  /** `#RRGGBB` of the split layout's other side. */
+  background: string;
+  cutIns: CutIn[];
+  /** The end card's full-frame picture (product shot or dimmed creator), shown from `start` to the end. */
+  endCard: { path: string; start: number } | null;
+  logo: { path: string; x: number; y: number } | null;
   assPath: string | null;
   fontsDir: string;
-  card: { path: string; x: number; y: number; start: number; end: number } | null;
   durationSeconds: number;
   outputPath: string;
   /** The filter graph is written here and passed with `-filter_complex_script` (it can be long). */
@@ -54,18 +36,35 @@ export interface CompositionPlan {
 }
 
 /**
- * The video encode: creator clip (input 0), product card, burnt captions. The audio track is made beside
- * it in another process and joined by `muxArgs`.
+ * The video encode: the creator clip (its inputs first), laid on the frame (split layouts), then the
+ * cut-ins, the end card's picture, the logo and the burnt text (captions, hook, end card). The audio track
+ * is made beside it in another process and joined by `muxArgs`.
  */
 export function compositionArgs(plan: CompositionPlan): { args: string[]; filterGraph: string } {
   const inputs = plan.clip.inputs.flat();
+  let next = plan.clip.inputs.length;
   const steps = [`${plan.clip.filter}[creator]`];
   let last = 'creator';
-  if (plan.card) {
-    inputs.push('-i', plan.card.path);
-    const { x, y, start, end } = plan.card;
-    steps.push(`[${last}][${plan.clip.inputs.length}:v]overlay=x=${x}:y=${y}:eof_action=repeat:enable='between(t,${start.toFixed(3)},${end.toFixed(3)})'[carded]`);
-    last = 'carded';
+  const { frame, creator } = plan;
+  if (creator.width !== frame.width || creator.height !== frame.height) {
+    steps.push(`[creator]pad=${frame.width}:${frame.height}:${creator.x}:${creator.y}:color=${plan.background.replace('#', '0x')}[laid]`);
+    last = 'laid';
+  }
+  plan.cutIns.forEach((cut, i) => {
+    inputs.push(...cutInInputArgs(cut, FPS));
+    steps.push(cutInFilter(cut, next++, frame, FPS, `cut${i}`));
+    steps.push(`[${last}][cut${i}]overlay=eof_action=pass:enable='between(t,${cut.start.toFixed(3)},${cut.end.toFixed(3)})'[after${i}]`);
+    last = `after${i}`;
+  });
+  if (plan.endCard) {
+    inputs.push('-i', plan.endCard.path);
+    steps.push(`[${last}][${next++}:v]overlay=eof_action=repeat:enable='gte(t,${plan.endCard.start.toFixed(3)})'[ended]`);
+    last = 'ended';
+  }
+  if (plan.logo) {
+    inputs.push('-i', plan.logo.path);
+    steps.push(`[${last}][${next++}:v]overlay=x=${plan.logo.x}:y=${plan.logo.y}:eof_action=repeat[logoed]`);
+    last = 'logoed';
   }
   if (plan.assPath) {
     steps.push(`[${last}]${assFilter(plan.assPath, plan.fontsDir)}[captioned]`);

@@ -1,6 +1,8 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { Platform } from '../core/platforms.js';
 import { InputError, MAX_DURATION_SECONDS, type GenerateRequest, type MediaField } from '../core/request.js';
+import { loadBrand, type Brand } from './brand.js';
 import { creatorImagePath, creatorVoice, findCreator, stockCreatorRig } from './creators.js';
 import type { FaceRig } from './face-rig.js';
 import { photoRig } from './face-photo.js';
@@ -26,6 +28,16 @@ export interface RenderInputs {
   productName: string | null;
   productImage: string | null;
   cta: string | null;
+  /** Big opening text over the first seconds. */
+  hook: string | null;
+  /** The user's own shots, cut in at sentence boundaries. */
+  broll: { path: string; video: boolean }[];
+  /** Shown under the end card's button. */
+  url: string | null;
+  /** Whose safe zone the layout keeps to (generic: all three). */
+  platform: Platform;
+  /** The brand kit: font, colours, logo, caption preset, CTA colours. */
+  brand: Brand | null;
   size: FrameSize;
   minDurationSeconds: number | null;
   /** `--model`, else `talking` when the creator has a face to animate, else `still`. */
@@ -72,6 +84,8 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
   const audio = request.audio ? await checkMedia('audio', request.audio, 'audio', tools) : null;
   const voice = speech?.voice ?? (await findVoice(voiceId ?? 'en-us-female'));
   const music = request.music ? await checkMedia('music', request.music, 'audio', tools) : null;
+  const brand = request.brand ? await loadBrand(request.brand) : null;
+  if (brand?.logo) await checkMediaAs('brand', `${brand.path}: logo`, brand.logo.path, tools);
   const productImage = request.productImage ? await checkMedia('productImage', request.productImage, 'image', tools) : null;
   return {
     script: request.script,
@@ -80,11 +94,16 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     speaker: speech?.speaker ?? null,
     audio,
     aspect: request.aspect,
-    captions: request.captions,
+    captions: request.captions ?? brand?.captions ?? 'karaoke',
+    brand,
     music,
     productName: request.productName,
     productImage,
     cta: request.cta,
+    hook: request.hook,
+    broll: await Promise.all(request.broll.map((path) => checkShot(path, tools))),
+    url: request.url,
+    platform: request.platform ?? 'generic',
     size: frameSize(request.aspect, request.resolution),
     minDurationSeconds: request.durationSeconds,
     runner: request.model ?? (rig ? 'talking' : 'still'),
@@ -150,4 +169,18 @@ export async function checkMedia(field: MediaField, path: string, kind: 'image' 
   const problem = await mediaProblem(path, kind, tools, limits);
   if (problem) throw new InputError({ field, message: `{}: ${problem}` });
   return path;
+}
+
+/** A b-roll file: a picture, or a video (its sound is not used). */
+async function checkShot(path: string, tools: FfmpegTools): Promise<{ path: string; video: boolean }> {
+  const info = await probe(tools.ffprobe.path, path);
+  if (info && isStillImage(info)) return { path, video: false };
+  if (info && firstStream(info, 'video')) return { path, video: true };
+  throw new InputError({ field: 'broll', message: `{}: ${path} is not a picture or a video` });
+}
+
+/** An image named inside another input (a brand kit's logo): the problem is said as `<where>: <problem>`. */
+async function checkMediaAs(field: 'brand', where: string, path: string, tools: FfmpegTools): Promise<void> {
+  const problem = await mediaProblem(path, 'image', tools);
+  if (problem) throw new InputError({ field, message: `{}: ${where}: ${problem}` });
 }

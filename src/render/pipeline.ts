@@ -1,12 +1,16 @@
-import { mkdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
 import { tempPathFor } from '../core/atomic-write.js';
 import { UgcError } from '../core/errors.js';
 import { alignScriptToRecording } from './align/index.js';
 import { timeUnscriptedRecording } from './align/unscripted.js';
 import { renderAudioTrack, type AudioPlan } from './audio.js';
-import { buildAssScript, CAPTION_FONTS_DIR } from './captions.js';
-import { cardPlacement, compositionArgs, FPS, muxArgs, productCardFilter, thumbnailArgs } from './compose.js';
+import { buildAssScript, CAPTION_FONTS_DIR, type EndCard, type Hook } from './captions.js';
+import { compositionArgs, FPS, muxArgs, thumbnailArgs, type CompositionPlan } from './compose.js';
+import { brollWindows, dimmedFillFilter, productShotFilter, productWindow, type CutIn, type Window } from './cutins.js';
+import { creatorPanel, planLayout, type Layout, type Rect } from './layout.js';
+import { DEFAULT_SPLIT_BACKGROUND, type Brand } from './brand.js';
+import { UPLOAD_SPECS, type Platform } from '../core/platforms.js';
 import type { Box } from './face-rig.js';
 import { framePlate, plateBoxInFrame } from './framing.js';
 import type { FfmpegTools } from './ffmpeg/locate.js';
@@ -20,10 +24,18 @@ import { synthesizeSpeech, writeWav } from './tts.js';
 import { makeWorkDir } from './work-dir.js';
 import type { SpokenScript, WordTiming } from './types.js';
 
-/** Silence before the first word, and after the last one (before the end card, if any). */
-export const LEAD_IN = 0.3;
+/**
+ * Where the voice starts: at once (a pause before the first word loses viewers in the first second). The
+ * voice engines' own audio already begins with a few milliseconds of silence, so nothing clicks.
+ */
+export const LEAD_IN = 0;
+/** After the last word, before the ad ends. */
 const TAIL = 0.6;
-const END_CARD = 2.5;
+/** The end card: at most this long, and it comes while the last words are still being said. */
+const END_CARD = 2;
+const END_CARD_OVER_VOICE = 1.4;
+/** The hook shows this long, ending where a word starts (the captions take over from that word). */
+const HOOK = { min: 1.6, preferred: 2, max: 2.6 } as const;
 
 export type RenderStage = 'voice' | 'prepare' | 'encode' | 'finish';
 
@@ -59,6 +71,13 @@ export interface RenderResult {
   words: WordTiming[];
   /** Where the creator's face is in the frame (null when none was found): for layout. */
   faceBox: Box | null;
+  /** Where the overlays went. */
+  layout: Layout;
+  /** The product and b-roll shots, on the ad's clock. */
+  cutIns: CutIn[];
+  endCardStart: number | null;
+  /** Lines for the user (a length outside the platform's range). */
+  warnings: string[];
   committed: boolean;
 }
 
@@ -88,19 +107,21 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
   const sidecar = inputs.subtitles ? subtitlesSidecar(options.outputPath, inputs.subtitles) : null;
   try {
     report('voice', 0);
-    // Framing and the card need no voice: their ffmpeg processes run while TTS computes.
-    const plateReady = track(framePlate(inputs.creatorImage, inputs.size, tools, workDir, signal, inputs.rig));
-    const cardImage = track(prepareCardImage(inputs, tools, workDir, signal));
+    const panel = creatorPanel(inputs.aspect, inputs.size);
+    const panelSize = { width: panel.width, height: panel.height };
+    // Framing needs no voice: its ffmpeg process runs while TTS computes.
+    const plateReady = track(framePlate(inputs.creatorImage, panelSize, tools, workDir, signal, inputs.rig));
     plateReady.catch(() => undefined);
-    cardImage.catch(() => undefined);
     const scenes = inputs.scenes;
     const spokenScenes = scenes ? await speakScenes(scenes, (scene, dir) => prepareVoice({ ...inputs, ...scene, audio: null }, tools, dir, signal), tools, workDir, signal) : null;
     const voice = spokenScenes ?? (await prepareVoice(inputs, tools, workDir, signal));
-    const speechEnd = LEAD_IN + voice.durationSeconds;
-    const endCard = inputs.productName || inputs.cta ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, start: speechEnd + TAIL / 2, end: 0 } : null;
-    const natural = speechEnd + TAIL + (endCard ? END_CARD : 0);
+    const words = onAdTimeline(voice.words);
+    const lastWordEnd = words.at(-1)?.end ?? voice.durationSeconds;
+    const natural = Math.max(LEAD_IN + voice.durationSeconds, lastWordEnd + TAIL);
     const durationSeconds = Math.ceil(Math.max(natural, inputs.minDurationSeconds ?? 0) * FPS) / FPS;
-    if (endCard) endCard.end = durationSeconds;
+    const hookEnd = inputs.hook ? hookEndAt(words) : 0;
+    const wantsEndCard = Boolean(inputs.productName || inputs.cta || inputs.url);
+    const endCardStart = wantsEndCard ? Math.max(durationSeconds - END_CARD, lastWordEnd - END_CARD_OVER_VOICE, hookEnd) : durationSeconds;
     report('voice', 1);
 
     signal.throwIfAborted();
@@ -111,34 +132,44 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     const audioTrack = track(renderAudioTrack(audio, workDir, tools, signal));
     audioTrack.catch(() => undefined);
     const plate = await plateReady;
-    const faceBox = plate.rig ? plateBoxInFrame(plate.rig.face, inputs.size, plate) : null;
-    const [clip, assPath, cardPath] = await Promise.all([
+    const faceInPanel = plate.rig ? plateBoxInFrame(plate.rig.face, panelSize, plate) : null;
+    const layout = planLayout({ frame: inputs.size, aspect: inputs.aspect, platform: inputs.platform, face: faceInPanel, logo: inputs.brand?.logo });
+    const faceBox = faceInPanel ? { ...faceInPanel, x: faceInPanel.x + panel.x, y: faceInPanel.y + panel.y } : null;
+    const cutIns = planCutIns(inputs, words, { start: hookEnd, end: endCardStart });
+    const [clip, assPath, productShot, endCardPath, logoPath, fontsDir] = await Promise.all([
       scenes && spokenScenes
-        ? scenesClip({ scenes, voice: spokenScenes, voiceOffsetSeconds: LEAD_IN, durationSeconds, runner, size: inputs.size, fps: FPS, workDir, tools, signal })
-        : runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: inputs.size, fps: FPS, workDir, tools, signal }),
-      writeCaptions(inputs, voice.words, endCard, workDir),
-      cardImage,
+        ? scenesClip({ scenes, voice: spokenScenes, voiceOffsetSeconds: LEAD_IN, durationSeconds, runner, size: panelSize, fps: FPS, workDir, tools, signal })
+        : runner.prepare({ plate, audioPath: voice.path, voiceOffsetSeconds: LEAD_IN, words: voice.words, phonemes: voice.phonemes, durationSeconds, size: panelSize, fps: FPS, workDir, tools, signal }),
+      writeCaptions(inputs, words, layout, inputs.hook ? { text: inputs.hook, end: hookEnd } : undefined, wantsEndCard ? { productName: inputs.productName ?? undefined, cta: inputs.cta ?? undefined, url: inputs.url ?? undefined, start: endCardStart, end: durationSeconds } : undefined, workDir),
+      inputs.productImage ? prepareStill(inputs.productImage, productShotFilter(inputs.size, productBox(layout)), 'product.png', tools, workDir, signal) : null,
+      wantsEndCard ? prepareEndCard(inputs, layout, plate.path, tools, workDir, signal) : null,
+      inputs.brand?.logo && layout.logo ? prepareStill(inputs.brand.logo.path, logoFilter(layout.logo), 'logo.png', tools, workDir, signal) : null,
+      captionFonts(inputs.brand, workDir),
     ]);
-    const card = cardPath ? { path: cardPath, ...cardPlacement(inputs.aspect, inputs.size), ...cardWindow(voice.durationSeconds) } : null;
+    for (const cut of cutIns) if (cut.kind === 'product' && productShot) cut.path = productShot;
     report('prepare', 1);
 
     await mkdir(dirname(options.outputPath), { recursive: true });
     await mkdir(dirname(options.thumbnailPath), { recursive: true });
     const filterScriptPath = join(workDir, 'graph.txt');
     const videoTrack = join(workDir, 'video.mp4');
-    const plan = { clip, assPath, fontsDir: CAPTION_FONTS_DIR, card, durationSeconds, outputPath: videoTrack, filterScriptPath };
+    const plan: CompositionPlan = {
+      clip, frame: inputs.size, creator: panel, background: inputs.brand?.background ?? DEFAULT_SPLIT_BACKGROUND, cutIns, endCard: endCardPath ? { path: endCardPath, start: endCardStart } : null,
+      logo: logoPath && layout.logo ? { path: logoPath, x: layout.logo.x, y: layout.logo.y } : null, assPath, fontsDir, durationSeconds, outputPath: videoTrack, filterScriptPath,
+    };
     const { args, filterGraph } = compositionArgs(plan);
     await writeFile(filterScriptPath, filterGraph);
     await runFfmpeg(tools.ffmpeg.path, args, { what: 'encoding the video', signal, durationSeconds, onProgress: (f) => report('encode', f) });
     report('finish', 0);
-    const thumbAt = Math.min(LEAD_IN + 0.8, durationSeconds / 2);
+    // The thumbnail shows the creator talking, after the hook.
+    const thumbAt = Math.min(hookEnd + 0.8, durationSeconds / 2);
     await Promise.all([
       track(runFfmpeg(tools.ffmpeg.path, muxArgs(videoTrack, await audioTrack, durationSeconds, tempVideo), { what: 'joining audio and video', signal })),
       track(runFfmpeg(tools.ffmpeg.path, thumbnailArgs(videoTrack, thumbAt, tempThumb), { what: 'writing the thumbnail', signal })),
     ]);
     await checkWritten(tools, tempVideo, tempThumb, durationSeconds, dirname(options.outputPath));
 
-    if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, onAdTimeline(voice.words)));
+    if (sidecar) await writeFile(sidecar.temp, buildSubtitles(sidecar.format, words));
 
     signal.throwIfAborted();
     const publish = async () => {
@@ -148,7 +179,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
     report('finish', 1);
-    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, committed };
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, layout, cutIns, endCardStart: wantsEndCard ? endCardStart : null, warnings: lengthWarnings(inputs.platform, durationSeconds), committed };
   } finally {
     stopAll.abort();
     await Promise.all(inFlight);
@@ -193,11 +224,80 @@ async function prepareVoice(inputs: RenderInputs, tools: FfmpegTools, workDir: s
   return { path, durationSeconds: speech.durationSeconds, words: speech.words, phonemes: speech.phonemes };
 }
 
-async function writeCaptions(inputs: RenderInputs, words: WordTiming[], endCard: { productName?: string; cta?: string; start: number; end: number } | null, workDir: string): Promise<string | null> {
-  if (inputs.captions === 'none' && !endCard) return null;
+async function writeCaptions(inputs: RenderInputs, words: WordTiming[], layout: Layout, hook: Hook | undefined, endCard: EndCard | undefined, workDir: string): Promise<string | null> {
+  if (inputs.captions === 'none' && !endCard && !hook) return null;
   const path = join(workDir, 'captions.ass');
-  await writeFile(path, buildAssScript({ words: onAdTimeline(words), style: inputs.captions, size: inputs.size, aspect: inputs.aspect, endCard: endCard ?? undefined }));
+  const brand = inputs.brand;
+  await writeFile(path, buildAssScript({ words, style: inputs.captions, size: inputs.size, aspect: inputs.aspect, layout, hook, endCard, look: brand?.look, button: brand?.cta }));
   return path;
+}
+
+/** The hook ends where a word starts near two seconds in, so no word is cut between hook and captions. */
+function hookEndAt(words: WordTiming[]): number {
+  const start = words.find((w) => w.start >= HOOK.min && w.start <= HOOK.max)?.start;
+  return start ?? HOOK.preferred;
+}
+
+/** The product shot where the script names it, then the b-roll at sentence starts, all between the hook and the end card. */
+function planCutIns(inputs: RenderInputs, words: WordTiming[], bounds: Window): CutIn[] {
+  const cuts: CutIn[] = [];
+  // An ad in scenes places its product shot in the scene that asks for it (`product: true`), not here.
+  const product = inputs.productImage && !inputs.scenes ? productWindow(words, inputs.productName, bounds) : null;
+  if (product && inputs.productImage) cuts.push({ kind: 'product', path: inputs.productImage, video: false, ...product });
+  const broll = brollWindows(words, inputs.broll.length, cuts, bounds);
+  broll.forEach((window, i) => {
+    const shot = inputs.broll[i];
+    if (shot) cuts.push({ kind: 'broll', path: shot.path, video: shot.video, ...window });
+  });
+  return cuts.sort((a, b) => a.start - b.start);
+}
+
+/** A length outside the platform's range, said as a warning (the ad is still made). */
+function lengthWarnings(platform: Platform, seconds: number): string[] {
+  const spec = UPLOAD_SPECS[platform];
+  const range = spec.seconds;
+  const s = seconds.toFixed(1);
+  if (range.min !== undefined && seconds < range.min) return [`The ad is ${s} s; ${spec.title} takes ${range.min}-${range.max ?? '…'} s: lengthen the script or pass --duration.`];
+  if (range.max !== undefined && seconds > range.max) return [`The ad is ${s} s; ${spec.title} takes at most ${range.max} s: shorten the script.`];
+  const suggested = range.suggested;
+  if (suggested && ((suggested.min !== undefined && seconds < suggested.min) || (suggested.max !== undefined && seconds > suggested.max))) {
+    return [`The ad is ${s} s; ${spec.title} suggests ${suggested.min}-${suggested.max} s.`];
+  }
+  return [];
+}
+
+/** Where the product sits in its cut-in: the safe zone, or in a split layout the creator's side of it (the captions keep theirs). */
+function productBox(layout: Layout): Rect {
+  if (!layout.split) return layout.safe;
+  const right = Math.min(layout.safe.x + layout.safe.width, layout.creator.x + layout.creator.width);
+  return { ...layout.safe, width: right - layout.safe.x };
+}
+
+/** The shipped caption fonts, plus the brand's own font in a private folder when it has one. */
+async function captionFonts(brand: Brand | null, workDir: string): Promise<string> {
+  if (!brand?.fontFile) return CAPTION_FONTS_DIR;
+  const dir = join(workDir, 'fonts');
+  await mkdir(dir, { recursive: true });
+  await Promise.all([copyFile(join(CAPTION_FONTS_DIR, 'Montserrat-ExtraBold.ttf'), join(dir, 'Montserrat-ExtraBold.ttf')), copyFile(brand.fontFile, join(dir, `brand${extname(brand.fontFile)}`))]);
+  return dir;
+}
+
+/** Single-frame filter: the logo contained in its square, transparency kept. */
+function logoFilter(box: Rect): string {
+  return `[0:v]format=rgba,scale=${box.width}:${box.height}:force_original_aspect_ratio=decrease:flags=lanczos[shot]`;
+}
+
+/** One picture made once from `image` by a single-frame filter graph ending in `[shot]`. */
+async function prepareStill(image: string, graph: string, name: string, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string> {
+  const path = join(workDir, name);
+  await runFfmpeg(tools.ffmpeg.path, ['-i', image, '-filter_complex', graph, '-map', '[shot]', '-frames:v', '1', path], { what: `preparing ${name}`, signal });
+  return path;
+}
+
+/** The end card's picture: the product shot, or the creator blurred and dimmed; its text is drawn with the captions. */
+function prepareEndCard(inputs: RenderInputs, layout: Layout, platePath: string, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string> {
+  if (inputs.productImage) return prepareStill(inputs.productImage, productShotFilter(inputs.size, layout.endCard.product), 'end-card.png', tools, workDir, signal);
+  return prepareStill(platePath, dimmedFillFilter(inputs.size), 'end-card.png', tools, workDir, signal);
 }
 
 /** The subtitle file beside the video, and the temp file it is written to until published with the video. */
@@ -209,18 +309,4 @@ function subtitlesSidecar(videoPath: string, format: SubtitleFormat): { format: 
 /** Voice timings moved to where the voice sits in the ad (after the lead-in). */
 function onAdTimeline(words: WordTiming[]): WordTiming[] {
   return words.map((w) => ({ ...w, start: w.start + LEAD_IN, end: w.end + LEAD_IN }));
-}
-
-async function prepareCardImage(inputs: RenderInputs, tools: FfmpegTools, workDir: string, signal: AbortSignal): Promise<string | null> {
-  if (!inputs.productImage) return null;
-  const path = join(workDir, 'card.png');
-  const { box } = cardPlacement(inputs.aspect, inputs.size);
-  await runFfmpeg(tools.ffmpeg.path, ['-i', inputs.productImage, '-filter_complex', productCardFilter(box), '-map', '[card]', '-frames:v', '1', path], { what: 'preparing the product card', signal });
-  return path;
-}
-
-/** The card shows while the creator talks about the product: from 15% to 65% of the speech (at least 2 s). */
-function cardWindow(speechSeconds: number): { start: number; end: number } {
-  const start = LEAD_IN + speechSeconds * 0.15;
-  return { start, end: Math.max(LEAD_IN + speechSeconds * 0.65, start + 2) };
 }
