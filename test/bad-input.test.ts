@@ -41,7 +41,7 @@ const cases: [string, string[], RegExp][] = [
   ['audio as music dir', [...script, '--music', '.'], /--music: .* is not a file/],
   ['audio file as product image', [...script, '--product-image', 'tone.wav'], /--product-image: .* is not an image/],
   ['unknown aspect', [...script, '--aspect', '4:3'], /--aspect must be one of 9:16, 16:9, 1:1/],
-  ['unknown caption style', [...script, '--captions', 'fancy'], /--captions must be one of karaoke, clean, none/],
+  ['unknown caption style', [...script, '--captions', 'fancy'], /--captions must be one of karaoke, box, pop, clean, none/],
   ['unknown resolution', [...script, '--resolution', '4k'], /--resolution must be one of/],
   ['creator and image', [...script, '--creator', 'mia', '--image', 'tone.wav'], /either --creator or --image/],
   ['output under a file', [...script, '--out', 'a-file/out.mp4'], /is not a directory/],

@@ -146,3 +146,15 @@ describe('the profile brand kit', () => {
     expect(result.stderr).toContain('bad-brand.json: captions');
   });
 });
+
+describe('--platform checks the length', () => {
+  it('warns when the ad is outside the chosen platform range, and says nothing without --platform', async () => {
+    const short = ['generate', '--script', 'Try it today.', '--captions', 'none', '--resolution', '720p'];
+    const chosen = await ugc([...short, '--platform', 'tiktok', '--out', 'short-tiktok.mp4'], { cwd: dir.path, env });
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(chosen.stderr).toMatch(/The ad is \d+\.\d s; TikTok[^\n]* takes 5-60 s/);
+    const unchosen = await ugc([...short, '--out', 'short-generic.mp4'], { cwd: dir.path, env });
+    expect(unchosen.code, unchosen.stderr).toBe(0);
+    expect(unchosen.stderr).not.toMatch(/The ad is/);
+  });
+});

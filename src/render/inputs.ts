@@ -36,6 +36,8 @@ export interface RenderInputs {
   url: string | null;
   /** Whose safe zone the layout keeps to (generic: all three). */
   platform: Platform;
+  /** Whether `--platform` was asked for: only then is a length outside its range worth a warning. */
+  platformChosen: boolean;
   /** The brand kit: font, colours, logo, caption preset, CTA colours. */
   brand: Brand | null;
   size: FrameSize;
@@ -104,6 +106,7 @@ export async function resolveRenderInputs(request: GenerateRequest, tools: Ffmpe
     broll: await Promise.all(request.broll.map((path) => checkShot(path, tools))),
     url: request.url,
     platform: request.platform ?? 'generic',
+    platformChosen: request.platform != null,
     size: frameSize(request.aspect, request.resolution),
     minDurationSeconds: request.durationSeconds,
     runner: request.model ?? (rig ? 'talking' : 'still'),

@@ -179,7 +179,7 @@ export async function renderAd(inputs: RenderInputs, options: RenderOptions): Pr
     };
     const committed = options.commit ? await options.commit(durationSeconds, publish) : (await publish(), true);
     report('finish', 1);
-    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, layout, cutIns, endCardStart: wantsEndCard ? endCardStart : null, warnings: lengthWarnings(inputs.platform, durationSeconds), committed };
+    return { outputPath: options.outputPath, thumbnailPath: options.thumbnailPath, subtitlesPath: committed ? (sidecar?.path ?? null) : null, durationSeconds, words: voice.words, faceBox, layout, cutIns, endCardStart: wantsEndCard ? endCardStart : null, warnings: inputs.platformChosen ? lengthWarnings(inputs.platform, durationSeconds) : [], committed };
   } finally {
     stopAll.abort();
     await Promise.all(inFlight);
