@@ -214,8 +214,16 @@ const FIELD_OF_COLUMN = new Map<string, RequestField | 'scriptFile'>([
   [SCRIPT_FILE.flag, 'scriptFile'],
 ]);
 
-/** `productName`, `product_name`, `Product Name` → `product-name`. */
-const normalizeColumn = (name: string) => name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
+/** `productName`, `product_name`, `Product Name` → `product-name` (each heading worked out once: every row has the same). */
+const normalizedColumns = new Map<string, string>();
+function normalizeColumn(name: string): string {
+  let normal = normalizedColumns.get(name);
+  if (normal === undefined) {
+    normal = name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
+    if (normalizedColumns.size < 10_000) normalizedColumns.set(name, normal);
+  }
+  return normal;
+}
 const isColumn = (name: string): boolean => ROW_COLUMNS.includes(name);
 
 export interface ValidateOptions {
