@@ -87,8 +87,16 @@ export function creatorImagePath(creator: Creator): string {
 
 /** A stock creator's talking rig with absolute patch paths (custom creators' rigs come from face detection). */
 export function stockCreatorRig(creator: StockCreator): FaceRig {
-  return resolveRigPaths(creator.rig, CREATORS_DIR);
+  let rig = stockRigs.get(creator);
+  if (!rig) {
+    rig = resolveRigPaths(creator.rig, CREATORS_DIR);
+    stockRigs.set(creator, rig);
+  }
+  return rig;
 }
+
+/** Each stock creator's rig resolved once: a batch asks for it on every row. */
+const stockRigs = new WeakMap<StockCreator, FaceRig>();
 
 export function creatorVoice(creator: Creator): string {
   return creator.defaultVoice ?? DEFAULT_CUSTOM_VOICE;
