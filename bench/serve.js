@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Blob } from 'node:buffer';
 import { execa } from 'execa';
 import { fetch, FormData } from 'undici';
+import { wavBytes } from '../dist/render/tts.js';
 
 const BIN = new URL('../bin/ugc.js', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
@@ -27,26 +28,12 @@ const MB = 1024 * 1024;
 
 /** A mono 16-bit WAV: a 220 Hz tone sounding 0.25 s of every 0.4 s (syllables and pauses). */
 function wav(seconds, sampleRate = 16_000) {
-  const count = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(count * 2);
-  for (let i = 0; i < count; i++) {
+  const samples = new Int16Array(Math.round(seconds * sampleRate));
+  for (let i = 0; i < samples.length; i++) {
     const t = i / sampleRate;
-    data.writeInt16LE(Math.round((t % 0.4 < 0.25 ? 0.5 : 0.001) * 32767 * Math.sin(2 * Math.PI * 220 * t)), i * 2);
+    samples[i] = Math.round((t % 0.4 < 0.25 ? 0.5 : 0.001) * 32767 * Math.sin(2 * Math.PI * 220 * t));
   }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return wavBytes(samples, sampleRate);
 }
 
 const rssMb = async (pid) => {

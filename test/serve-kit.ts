@@ -9,31 +9,17 @@ import { createContext } from '../src/core/context.js';
 import { startServe, type RunningServe, type ServeOptions } from '../src/serve/server.js';
 import { KeyStore } from '../src/serve/keys.js';
 import { dataLayout } from '../src/serve/layout.js';
+import { wavBytes } from '../src/render/tts.js';
 import { tools } from './support.js';
 
 /** A mono 16-bit WAV: `seconds` long, a 220 Hz tone that sounds for 0.25 s of every 0.4 s (syllables and pauses). */
 export function wav(seconds: number, sampleRate = 16_000): Buffer {
-  const count = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(count * 2);
-  for (let i = 0; i < count; i++) {
+  const samples = new Int16Array(Math.round(seconds * sampleRate));
+  for (let i = 0; i < samples.length; i++) {
     const t = i / sampleRate;
-    const on = t % 0.4 < 0.25;
-    data.writeInt16LE(Math.round((on ? 0.5 : 0.001) * 32767 * Math.sin(2 * Math.PI * 220 * t)), i * 2);
+    samples[i] = Math.round((t % 0.4 < 0.25 ? 0.5 : 0.001) * 32767 * Math.sin(2 * Math.PI * 220 * t));
   }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return wavBytes(samples, sampleRate);
 }
 
 /** A small real PNG (a flat colour, no face: the still runner shows it), made by ffmpeg. */
