@@ -7,7 +7,8 @@ import { checkRequest, InputError, parseRequest } from '../src/core/request.js';
 import { parseRowsFile } from '../src/batch/rows.js';
 import { wordsFromCharacters } from '../src/speech/elevenlabs.js';
 import { readSpeechError } from '../src/speech/http.js';
-import { detectLanguage } from '../src/speech/language.js';
+import { francAll } from 'franc-min';
+import { detectionKey, detectLanguage } from '../src/speech/language.js';
 import { planVoice, speakerFor } from '../src/speech/speak.js';
 import { makeTone, tempDir, tools, ugc } from './support.js';
 
@@ -35,6 +36,17 @@ describe('detectLanguage', () => {
     }
     expect(answered / total).toBeGreaterThanOrEqual(0.85);
     for (const short of ['Link in bio!', 'Shop now', '¡Hola!', '']) expect(detectLanguage(short)).toBeNull();
+  });
+
+  it('tells scripts that differ only in digits and ASCII punctuation by one key, on which franc answers exactly as on the script', async () => {
+    const samples = JSON.parse(await readFile(join(ROOT, 'test/fixtures/language-samples.json'), 'utf8')) as Record<string, string[]>;
+    const lines = [...Object.values(samples).flat(), 'Honestly, product number 12345 surprised me!!', '50% off — 3 days only: "Mia\'s #1 pick" (ends 12/31)', 'x'.repeat(2040) + ' 12,5 €'];
+    for (const line of lines) {
+      expect(francAll(detectionKey(line), { minLength: 20 }), line).toEqual(francAll(line, { minLength: 20 }));
+      expect(detectionKey(line)).toHaveLength(line.length);
+    }
+    expect(detectionKey('Product 7, now $9.99!')).toBe(detectionKey('Product 12 now $19.9!'));
+    expect(detectionKey('Produkt A')).not.toBe(detectionKey('Produkt B'));
   });
 });
 

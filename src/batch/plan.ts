@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import type { ProviderName } from '../core/job.js';
+import { withSharedReads } from '../core/shared-reads.js';
 import { getProvider, requirePart, type ProviderDefinition } from '../providers/registry.js';
 import { runPool } from './pool.js';
 import { formatRowErrors, parseRowsFile, rowErrorFor, validateRows, type BatchJob, type RowError } from './rows.js';
@@ -19,15 +20,18 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
   const rows = await parseRowsFile(path);
   const { jobs, errors } = validateRows(rows, { cwd: dirname(path), defaults: { provider: defaultProvider } });
   const providerErrors: RowError[] = [];
-  // The checks wait on files, catalogs and ffprobe: many at once keep a big batch's check short.
-  await runPool(jobs, CHECKS_AT_ONCE, async (job) => {
-    try {
-      await requirePart(getProvider(job.provider ?? defaultProvider), 'jobs', 'batch').validate(ctx, job.request);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      providerErrors.push(rowErrorFor(job, error));
-    }
-  });
+  // The checks wait on files, catalogs and ffprobe: many at once keep a big batch's check short. Each
+  // catalog is read once for all rows.
+  await withSharedReads(() =>
+    runPool(jobs, CHECKS_AT_ONCE, async (job) => {
+      try {
+        await requirePart(getProvider(job.provider ?? defaultProvider), 'jobs', 'batch').validate(ctx, job.request);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        providerErrors.push(rowErrorFor(job, error));
+      }
+    }),
+  );
   const all = [...errors, ...providerErrors].sort((a, b) => a.row - b.row);
   if (all.length > 0) throw new UsageError(`${all.length} problem${all.length === 1 ? '' : 's'} in ${rowsFile}; nothing was rendered or spent:\n${formatRowErrors(all)}`);
   if (jobs.length === 0) throw new UsageError(`${rowsFile} has no rows`);
@@ -36,10 +40,12 @@ export async function planBatch(ctx: Context, rowsFile: string, defaultProvider:
 
 /** Credits per job: the provider's estimate, null where a provider cannot say. */
 export async function estimateJobs(ctx: Context, jobs: BatchJob[], defaultProvider: ProviderName): Promise<(number | null)[]> {
-  return runPool(jobs, CHECKS_AT_ONCE, async (job) => {
-    const estimate = getProvider(job.provider ?? defaultProvider).estimate;
-    return estimate ? (await estimate(ctx, job.request)).credits : null;
-  });
+  return withSharedReads(() =>
+    runPool(jobs, CHECKS_AT_ONCE, async (job) => {
+      const estimate = getProvider(job.provider ?? defaultProvider).estimate;
+      return estimate ? (await estimate(ctx, job.request)).credits : null;
+    }),
+  );
 }
 
 /**

@@ -214,8 +214,16 @@ const FIELD_OF_COLUMN = new Map<string, RequestField | 'scriptFile'>([
   [SCRIPT_FILE.flag, 'scriptFile'],
 ]);
 
-/** `productName`, `product_name`, `Product Name` → `product-name`. */
-const normalizeColumn = (name: string) => name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
+/** `productName`, `product_name`, `Product Name` → `product-name` (each heading worked out once: every row has the same). */
+const normalizedColumns = new Map<string, string>();
+function normalizeColumn(name: string): string {
+  let normal = normalizedColumns.get(name);
+  if (normal === undefined) {
+    normal = name.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[_\s]+/g, '-').toLowerCase();
+    if (normalizedColumns.size < 10_000) normalizedColumns.set(name, normal);
+  }
+  return normal;
+}
 const isColumn = (name: string): boolean => ROW_COLUMNS.includes(name);
 
 export interface ValidateOptions {
@@ -456,11 +464,21 @@ export function formatRowErrors(errors: RowError[]): string {
 /** A fixed namespace for batch job keys (UUIDv5). */
 const KEY_NAMESPACE = Buffer.from('3b0c6a1e9f5d4c8a8e27d5b1f04a6c93', 'hex');
 
-/** Key order does not matter: objects are written with sorted keys. */
+/** Key order does not matter: objects are written with sorted keys. (Built by appending: it runs for every row.) */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return `${text}]`;
+  }
   if (isObject(value)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    const keys = Object.keys(value).sort();
+    let text = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      text += `${i > 0 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(value[key])}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

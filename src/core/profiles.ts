@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { invalidJsonError } from './json-files.js';
+import { sharedRead } from './shared-reads.js';
 
 /** The values a profile stores (`ugc config set`); a flag or a `UGC_*` variable wins over each. */
 export interface Profile {
@@ -35,7 +36,8 @@ async function store(ctx: Context): Promise<ConfStore> {
 export const profileName = (ctx: Context): string => ctx.global.profile ?? ctx.settings.profile ?? 'default';
 
 export async function readProfile(ctx: Context): Promise<Profile> {
-  return (await store(ctx)).get('profiles')[profileName(ctx)] ?? {};
+  const profiles = await sharedRead(`profiles in ${ctx.configDir}`, async () => (await store(ctx)).get('profiles'));
+  return profiles[profileName(ctx)] ?? {};
 }
 
 export async function updateProfile(ctx: Context, change: (profile: Profile) => Profile): Promise<void> {

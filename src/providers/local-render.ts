@@ -59,6 +59,10 @@ export async function submitLocal(ctx: Context, request: GenerateRequest, option
   return runLocalJob(ctx, job.id, options, inputs);
 }
 
+/** The speech machinery, loaded on first use and kept (a batch's check asks for it on every row). */
+let speech: Promise<typeof import('../speech/local-voices.js')> | undefined;
+const speechModule = () => (speech ??= import('../speech/local-voices.js'));
+
 /**
  * The request's inputs, checked: media downloaded and checked by content, the creator found, the voice
  * chosen (by language) and able to speak. `voiceId` is the voice that speaks, for the job record.
@@ -68,7 +72,7 @@ export async function checkedInputs(ctx: Context, request: GenerateRequest): Pro
   // Loading eSpeak overlaps the file checks (which run in ffprobe processes); every voice needs it: to
   // speak, or to time another engine's audio or a supplied voiceover against.
   warmUpSpeech();
-  const { planVoice, speechChoice } = await import('../speech/local-voices.js');
+  const { planVoice, speechChoice } = await speechModule();
   const plan = await planVoice(ctx, request);
   // A profile's brand kit (`ugc config set brand`, stored absolute) is the default for local renders.
   const brand = request.brand ?? (await readProfile(ctx)).brand ?? null;

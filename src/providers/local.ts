@@ -12,10 +12,16 @@ import type { ProviderDefinition } from './definition.js';
 import { deliveredJob, statusFor, type EventKind } from './webhook-bodies.js';
 import { standardScheme } from './webhook-schemes.js';
 
-/** The render machinery loads only when something renders; the model runners and the speech machinery when used. */
-const render = () => import('./local-render.js');
-const models = () => import('./local-models.js');
-const speech = () => import('../speech/local-voices.js');
+/**
+ * The render machinery loads only when something renders; the model runners and the speech machinery when
+ * used. Each import is kept: a batch's check asks for them on every row.
+ */
+let renderModule: Promise<typeof import('./local-render.js')> | undefined;
+let modelsModule: Promise<typeof import('./local-models.js')> | undefined;
+let speechModule: Promise<typeof import('../speech/local-voices.js')> | undefined;
+const render = () => (renderModule ??= import('./local-render.js'));
+const models = () => (modelsModule ??= import('./local-models.js'));
+const speech = () => (speechModule ??= import('../speech/local-voices.js'));
 
 /** A catalog lookup's "unknown …" as a problem with the request field that named it. */
 async function lookUp<T>(field: RequestField, find: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { withFileLock } from '../core/file-lock.js';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { listJsonIds, readJsonFile } from '../core/json-files.js';
+import { sharedRead } from '../core/shared-reads.js';
 import { TEMPLATES_DIR } from './assets.js';
 import { FaceRigSchema, resolveRigPaths, type FaceRig } from './face-rig.js';
 
@@ -66,7 +67,7 @@ export async function listCustomCreators(configDir: string): Promise<CustomCreat
 export async function listCreators(configDir: string, include?: 'stock' | 'custom'): Promise<Creator[]> {
   const [stockList, customList] = await Promise.all([
     include === 'custom' ? [] : listStockCreators(),
-    include === 'stock' ? [] : listCustomCreators(configDir),
+    include === 'stock' ? [] : sharedRead(`custom creators in ${configDir}`, () => listCustomCreators(configDir)),
   ]);
   return [...stockList, ...customList];
 }
@@ -75,9 +76,9 @@ export async function listCreators(configDir: string, include?: 'stock' | 'custo
 export async function findCreator(configDir: string, idOrSlug: string): Promise<Creator> {
   const all = await listCreators(configDir);
   const found = all.find((c) => c.id === idOrSlug || c.slug === idOrSlug);
+  if (found) return found;
   const names = all.flatMap((c) => (c.slug ? [c.slug, c.id] : [c.id]));
-  if (!found) throw new UsageError(`unknown creator "${idOrSlug}"${didYouMean(idOrSlug, names)}`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.', { field: 'creator' });
-  return found;
+  throw new UsageError(`unknown creator "${idOrSlug}"${didYouMean(idOrSlug, names)}`, 'Run `ugc creators` to list creators, or pass --image <path> to use your own photo.', { field: 'creator' });
 }
 
 export function creatorImagePath(creator: Creator): string {
@@ -86,8 +87,16 @@ export function creatorImagePath(creator: Creator): string {
 
 /** A stock creator's talking rig with absolute patch paths (custom creators' rigs come from face detection). */
 export function stockCreatorRig(creator: StockCreator): FaceRig {
-  return resolveRigPaths(creator.rig, CREATORS_DIR);
+  let rig = stockRigs.get(creator);
+  if (!rig) {
+    rig = resolveRigPaths(creator.rig, CREATORS_DIR);
+    stockRigs.set(creator, rig);
+  }
+  return rig;
 }
+
+/** Each stock creator's rig resolved once: a batch asks for it on every row. */
+const stockRigs = new WeakMap<StockCreator, FaceRig>();
 
 export function creatorVoice(creator: Creator): string {
   return creator.defaultVoice ?? DEFAULT_CUSTOM_VOICE;

@@ -23,13 +23,21 @@ const told = new Map<string, string | null>();
 const MAX_TOLD_CHARS = 16_000_000;
 let toldChars = 0;
 
+/**
+ * The text as the detector sees it: franc drops the ASCII digits and punctuation (U+0021–U+0040) while
+ * keeping the text's length, no script franc weighs has them, and they are no letters; so each may stand as
+ * "0" without changing the answer. Scripts that differ only there ("product 7 …", "product 12 …") are told once.
+ */
+export const detectionKey = (text: string): string => text.replace(/[\u0021-\u0040]/g, '0');
+
 /** The script's primary language subtag ("en", "es", …), or null when it cannot be told with confidence. */
 export function detectLanguage(text: string): string | null {
-  const known = told.get(text);
+  const key = detectionKey(text);
+  const known = told.get(key);
   if (known !== undefined) return known;
-  const language = tell(text);
-  told.set(text, language);
-  toldChars += text.length;
+  const language = tell(key);
+  told.set(key, language);
+  toldChars += key.length;
   for (const [oldest] of told) {
     if (toldChars <= MAX_TOLD_CHARS) break;
     told.delete(oldest);

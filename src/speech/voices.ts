@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { withFileLock } from '../core/file-lock.js';
 import { readJsonFile } from '../core/json-files.js';
+import { sharedRead } from '../core/shared-reads.js';
 import { listVoices } from '../render/voices.js';
 
 /**
@@ -79,7 +80,7 @@ async function builtInVoices(): Promise<SpeechVoice[]> {
 
 /** Built-in voices first, then added ones by name. */
 export async function listSpeechVoices(configDir: string): Promise<SpeechVoice[]> {
-  const added = Object.values((await readStore(configDir)).voices).sort((a, b) => a.name.localeCompare(b.name));
+  const added = Object.values((await sharedRead(`voices in ${configDir}`, () => readStore(configDir))).voices).sort((a, b) => a.name.localeCompare(b.name));
   return [...(await builtInVoices()), ...added.map(fromStored)];
 }
 
