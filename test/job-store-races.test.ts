@@ -79,7 +79,8 @@ describe('a remote job keeps the host and profile it was created with', () => {
       expect(other.stats.requests).toBe(0);
       const watched = await ugcProcess(['watch', job.id, '--json'], { cwd: dir.path, env: later });
       expect(watched.code).toBe(0);
-      expect((JSON.parse(watched.stdout) as Job).output.path).toBeTruthy();
+      // --json is a stream, a line per change; the last line is the final state, after the download.
+      expect((JSON.parse(watched.stdout.trim().split('\n').at(-1) ?? '') as Job).output.path).toBeTruthy();
       expect(other.stats.requests).toBe(0);
     } finally {
       await Promise.all([made.close(), other.close()]);
