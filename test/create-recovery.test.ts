@@ -5,7 +5,7 @@
  * when there is none is the create sent again.
  */
 import { hostname } from 'node:os';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobStore } from '../src/core/job-store.js';
@@ -59,6 +59,18 @@ describe('apex: a lost create answer never makes a second paid job', () => {
     expect(emulator.stats.byRoute['GET /api/jobs']).toBeGreaterThanOrEqual(2); // the list, then the job
     expect(job).toMatchObject({ remoteId: [...emulator.jobs.keys()][0], status: 'completed', output: { path: out } });
     expect(emulator.account.credits).toBe(750);
+  });
+
+  it('a dropped answer whose job has already finished when it is adopted is still downloaded to --out', async () => {
+    await start({ credits: 1000, jobDurationMs: 0 });
+    emulator.faults.dropAfterCommit = 1;
+    const out = join(dir.path, 'done.mp4');
+    const result = await run(['generate', '--script', 'Finished before anyone asked.', '--json', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const job = JSON.parse(result.stdout) as Job;
+    expect(job).toMatchObject({ status: 'completed', output: { path: out } });
+    expect((await stat(out)).size).toBeGreaterThan(1000);
+    expect(emulator.stats.jobsCreated).toBe(1);
   });
 
   it('a create lost on its way in is sent again only after the list shows it made nothing', async () => {

@@ -10,16 +10,8 @@ import { isPrivateAddress, webhookUrlProblem } from '../src/serve/webhooks.js';
 import { addKey, multipart, rawRequest, startTestServe, wav, writeMedia, type Part, type TestServe } from './serve-kit.js';
 import { tempDir, ugc } from './support.js';
 
-interface Status {
-  jobId: string;
-  status: string;
-  progress: number;
-  outputVideo: string | null;
-  outputShareLink: string | null;
-  errorMessage: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The document's status object, as serve builds it. */
+type Status = ReturnType<typeof statusObject>;
 
 let root: { path: string; cleanup: () => Promise<void> };
 let media: Awaited<ReturnType<typeof writeMedia>>;

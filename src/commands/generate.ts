@@ -1,5 +1,5 @@
 import { ExitCode } from '../core/errors.js';
-import { isTerminal, newJobId } from '../core/job.js';
+import { newJobId } from '../core/job.js';
 import { checkOutputWritable, resolveOutputPath } from '../core/output-path.js';
 import { describeJob, output } from '../core/present.js';
 import { ProgressDisplay } from '../core/progress.js';
@@ -65,7 +65,8 @@ async function generate(ctx: Context, input: Input, progress: ProgressDisplay): 
     const submitted = await jobs.submit(ctx, request, { jobId, outputPath, wait, signal, onProgress }).catch((error: unknown) => {
       throw inSpecTerms(error, origin);
     });
-    if (!wait || isTerminal(submitted.status)) return submitted;
+    // A job that has already finished (one adopted after a lost answer can be) still goes through follow: it delivers the video.
+    if (!wait) return submitted;
     return follow(ctx, provider, submitted, {
       outputPath,
       signal,
