@@ -89,3 +89,28 @@ describe('event log', () => {
     expect(await log.list()).toMatchObject([{ id: 'in_local_msg.col1', deliveries: [{ state: 'delivered' }] }]);
   });
 });
+
+describe('a forwarding target with credentials in it', () => {
+  it('is printed with them hidden: the ready line, each attempt, the failure and the events table', async () => {
+    const handler = await server(() => ({ status: 500 }));
+    try {
+      const target = `${handler.url}/hooks?token=SuperSecret`;
+      const result = await ugc(['webhooks', 'trigger', 'video.completed', '--forward-to', target], { cwd: dir.path, env });
+      expect(result.code).toBe(1);
+      expect(handler.requests.length).toBeGreaterThanOrEqual(1);
+      expect(handler.requests[0]?.url).toBe('/hooks?token=SuperSecret');
+      const table = await ugc(['webhooks', 'events'], { cwd: dir.path, env });
+      for (const text of [result.stdout, result.stderr, table.stdout]) {
+        expect(text).not.toMatch(/SuperSecret|Pa55word/);
+      }
+      expect(result.stdout).toContain('token=***');
+      expect(result.stderr).toMatch(/not delivered to http:\/\/127\.0\.0\.1:\d+\/hooks\?token=\*\*\* \(500\)/);
+      const userinfo = await ugc(['webhooks', 'trigger', 'video.completed', '--forward-to', `${handler.url.replace('http://', 'http://hook:Pa55word@')}/hooks`], { cwd: dir.path, env });
+      expect(userinfo.code).toBe(2);
+      expect(userinfo.stderr).toMatch(/^error: --forward-to cannot carry a user and password \(http:\/\/\*\*\*@127/);
+      expect(userinfo.stderr).not.toContain('Pa55word');
+    } finally {
+      await handler.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExitCode, UgcError, UsageError } from '../core/errors.js';
 import { eachRow, output, when } from '../core/present.js';
+import { redactUrl } from '../core/redact-url.js';
 import { currentProvider, getProvider, requirePart } from '../providers/registry.js';
 import { EventLog, type WebhookEvent } from '../webhooks/event-log.js';
 import { createForwarder, eventPrinter, listen as listenFor, recordAndForward, type EventPrinter } from '../webhooks/listener.js';
@@ -13,13 +14,15 @@ import { withInterrupt } from './interrupt.js';
 function targetsFrom(values: string[]): string[] {
   if (values.length === 0) throw new UsageError('--forward-to <url> is required', 'e.g. --forward-to http://localhost:3000/webhooks');
   for (const target of values) {
-    let ok = false;
+    let url: URL | null = null;
     try {
-      ok = ['http:', 'https:'].includes(new URL(target).protocol);
+      url = new URL(target);
     } catch {
-      ok = false;
+      url = null;
     }
-    if (!ok) throw new UsageError(`--forward-to must be an http(s) URL (got "${target}")`);
+    if (!url || !['http:', 'https:'].includes(url.protocol)) throw new UsageError(`--forward-to must be an http(s) URL (got "${redactUrl(target)}")`);
+    // fetch refuses URLs with a user and password in them; say so now rather than fail every attempt.
+    if (url.username || url.password) throw new UsageError(`--forward-to cannot carry a user and password (${redactUrl(target)})`, 'Put a token in the URL\'s query or path instead; the signature already proves the event came from ugc.');
   }
   return values;
 }
@@ -89,13 +92,13 @@ export const trigger = defineCommand({
 
 /** Hands the event to the running listener, which records and forwards it to its own targets; prints what they answered. */
 async function triggerListener(listener: ListenerAddress, event: Omit<WebhookEvent, 'deliveries' | 'createdAt'>, print: EventPrinter): Promise<number> {
-  print.note(`Sending ${event.type} through \`ugc webhooks listen\` (pid ${listener.pid}), forwarding to ${listener.targets.join(', ')}.`);
+  print.note(`Sending ${event.type} through \`ugc webhooks listen\` (pid ${listener.pid}), forwarding to ${listener.targets.map(redactUrl).join(', ')}.`);
   const answer = await triggerThrough(listener, event);
   if (answer.filtered) throw new UgcError(`the running \`ugc webhooks listen\` forwards only ${answer.filtered.join(', ')} events, not ${event.type}`, { hint: 'Pass --forward-to <url> to send it anyway.' });
   const shown = { ...event, createdAt: new Date().toISOString(), deliveries: [] };
   print.event(shown);
   for (const result of answer.results) print.forward(shown, result.target, { status: result.status, error: result.error, location: null });
-  const failed = answer.results.filter((r) => !r.delivered).map((r) => `${r.target}${r.error ? ` (${r.error})` : r.status ? ` (${r.status})` : ''}`);
+  const failed = answer.results.filter((r) => !r.delivered).map((r) => `${redactUrl(r.target)}${r.error ? ` (${r.error})` : r.status ? ` (${r.status})` : ''}`);
   if (failed.length > 0) throw new UgcError(`not delivered to ${failed.join(', ')}`, { hint: `Run \`ugc webhooks replay ${event.id}\` once the handler is up.` });
   return ExitCode.Ok;
 }
@@ -107,7 +110,7 @@ export const events = defineCommand({
     const recent = (await new EventLog(ctx.configDir).list()).slice(0, limit).map(({ body: _body, ...rest }) => rest);
     await output(ctx, recent, eachRow({
       head: ['ID', 'TYPE', 'PROVIDER', 'SOURCE', 'CREATED AT', 'DELIVERIES'],
-      row: (e: Omit<WebhookEvent, 'body'>) => [e.id, e.type, e.provider, e.source, when(ctx, e.createdAt), e.deliveries.map((d) => `${d.state}${d.lastStatus ? ` ${d.lastStatus}` : ''} ${d.target}`).join('\n')],
+      row: (e: Omit<WebhookEvent, 'body'>) => [e.id, e.type, e.provider, e.source, when(ctx, e.createdAt), e.deliveries.map((d) => `${d.state}${d.lastStatus ? ` ${d.lastStatus}` : ''} ${redactUrl(d.target)}`).join('\n')],
     }));
   },
 });
@@ -136,7 +139,7 @@ async function deliveredTo(log: EventLog, id: string, targets: string[]): Promis
   const failed = targets
     .map((target) => ({ target, delivery: event?.deliveries.find((d) => d.target === target) }))
     .filter(({ delivery }) => delivery?.state !== 'delivered')
-    .map(({ target, delivery }) => `${target}${delivery?.lastError ? ` (${delivery.lastError})` : delivery?.lastStatus ? ` (${delivery.lastStatus})` : ''}`);
+    .map(({ target, delivery }) => `${redactUrl(target)}${delivery?.lastError ? ` (${delivery.lastError})` : delivery?.lastStatus ? ` (${delivery.lastStatus})` : ''}`);
   if (failed.length > 0) throw new UgcError(`not delivered to ${failed.join(', ')}`, { hint: `Run \`ugc webhooks replay ${id}\` once the handler is up.` });
   return ExitCode.Ok;
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../core/context.js';
 import type { Job, ProviderName } from '../core/job.js';
 import { printJsonLine } from '../core/present.js';
+import { redactUrl } from '../core/redact-url.js';
 import { EventLog, JobStateLog, type WebhookEvent } from './event-log.js';
 import { Forwarder, type AttemptOutcome, type ForwardResult } from './forwarder.js';
 import { JobEventSource } from './job-source.js';
@@ -38,8 +39,10 @@ export function eventPrinter(ctx: Context) {
       else line(ctx.io.stdout, `--> ${event.type} [${event.id}]`);
     },
     forward(event: WebhookEvent, target: string, { status, error, location }: AttemptOutcome): void {
-      if (ctx.global.json) json({ type: 'forward', id: event.id, event: event.type, url: target, status, error, location });
-      else line(ctx.io.stdout, `<-- [${status ?? error ?? 'ERR'}] POST ${target} [${event.id}]${location ? ` redirected to ${location}, not followed` : ''}`);
+      const url = redactUrl(target);
+      const redirect = location ? redactUrl(location) : location;
+      if (ctx.global.json) json({ type: 'forward', id: event.id, event: event.type, url, status, error, location: redirect });
+      else line(ctx.io.stdout, `<-- [${status ?? error ?? 'ERR'}] POST ${url} [${event.id}]${redirect ? ` redirected to ${redirect}, not followed` : ''}`);
     },
     /** A notice or warning on stderr. */
     note(text: string): void {
@@ -146,8 +149,8 @@ export async function listen(ctx: Context, options: ListenOptions): Promise<void
   try {
     await publishListener(ctx.configDir, address);
     const localSecret = await webhookSecret(ctx.configDir, 'local');
-    print.ready({ targets: options.targets, receiver: receiver.url, localSecret }, [
-      `Ready! Forwarding events to ${options.targets.join(', ')}${options.port !== null ? `; receiving deliveries at ${receiver.url}/<provider>` : ''}.`,
+    print.ready({ targets: options.targets.map(redactUrl), receiver: receiver.url, localSecret }, [
+      `Ready! Forwarding events to ${options.targets.map(redactUrl).join(', ')}${options.port !== null ? `; receiving deliveries at ${receiver.url}/<provider>` : ''}.`,
       `Local events are signed with ${localSecret} (Ctrl-C to stop).`,
     ]);
     while (!options.signal.aborted) {
