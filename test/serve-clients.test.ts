@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../src/core/job.js';
 import { newJob } from '../src/core/job.js';
 import { JobStore } from '../src/core/job-store.js';
+import { KeyStore } from '../src/serve/keys.js';
+import { dataLayout } from '../src/serve/layout.js';
 import { serveSecret } from '../src/serve/server.js';
 import { WebhookSender, type WebhookRecord } from '../src/serve/webhooks.js';
 import { addKey, multipart, startTestServe, writeMedia, type TestServe } from './serve-kit.js';
@@ -67,7 +69,8 @@ describe('ugc serve: webhooks, checked by the document’s own Express receiver'
   it('signs the status body with the secret; a failed delivery is retried with backoff and recorded', async () => {
     const server = await serve({ allowPrivateWebhooks: true, webhookRetry: { attempts: 3, backoffMs: 50 } });
     const key = await addKey(server.dataDir, 'a');
-    process.env.WEBHOOK_SECRET = await serveSecret(server.dataDir);
+    const keys = new KeyStore(dataLayout(server.dataDir).keys);
+    process.env.WEBHOOK_SECRET = await serveSecret(server.dataDir, (await keys.find('a')).id);
     const events: Record<string, unknown>[] = [];
     let calls = 0;
     const app = express();
@@ -95,6 +98,16 @@ describe('ugc serve: webhooks, checked by the document’s own Express receiver'
     expect((job.webhook as WebhookRecord).attempts.map((a) => a.status)).toEqual([503, 200]);
     const listed = (await (await fetch(`${server.url}/api/jobs`, { headers: { 'x-api-key': key } })).json()) as { jobs: { webhookUrl: string }[] };
     expect(listed.jobs[0]?.webhookUrl).toBe(`${receiver}/hooks/vidgen`);
+
+    // Each key's jobs are signed with that key's own secret: another key's holder can neither verify nor forge them.
+    await addKey(server.dataDir, 'b');
+    const shown = async (name: string) => (await ugc(['serve', 'secret', name, '--data-dir', server.dataDir], { cwd: server.dataDir })).stdout.trim();
+    expect(await shown('a')).toBe(process.env.WEBHOOK_SECRET);
+    expect(await shown('b')).toMatch(/^[0-9a-f]{64}$/);
+    expect(await shown('b')).not.toBe(process.env.WEBHOOK_SECRET);
+    const unknown = await ugc(['serve', 'secret', 'nobody', '--data-dir', server.dataDir], { cwd: server.dataDir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: no active key "nobody"/);
 
     // A receiver that holds another secret rejects every attempt: the delivery ends failed, with each answer kept.
     process.env.WEBHOOK_SECRET = 'not-the-secret';
@@ -135,7 +148,7 @@ describe('ugc serve: webhooks, checked by the document’s own Express receiver'
     let hits = 0;
     const receiver = await listen(createServer((_req, res) => (hits++, res.end('ok'))));
     const port = new URL(receiver).port;
-    const sender = new WebhookSender({ store, secret: 'x'.repeat(64), allowPrivate: false, attempts: 1 });
+    const sender = new WebhookSender({ store, secretFor: async () => 'x'.repeat(64), allowPrivate: false, attempts: 1 });
     const targets = [`https://localhost:${port}/hook`, `http://localhost:${port}/hook`, `https://127.0.0.1:${port}/hook`, `http://[::1]:${port}/hook`];
     for (const [i, url] of targets.entries()) {
       await store.create(newJob({ id: `job_ssrf${i}`, provider: 'local', request: {} }));

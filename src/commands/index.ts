@@ -117,7 +117,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
     summary: 'serve the local pipeline as a self-hosted video API (the vidgen API): keys, queue, webhooks',
-    examples: ['ugc serve keys add ci-bot', 'ugc serve --port 8080 --host 0.0.0.0 --data-dir /var/lib/ugc-serve', 'ugc serve secret'],
+    examples: ['ugc serve keys add ci-bot', 'ugc serve --port 8080 --host 0.0.0.0 --data-dir /var/lib/ugc-serve', 'ugc serve secret ci-bot'],
     subcommands: [
       { name: 'start', summary: 'serve in the foreground until Ctrl-C (what `ugc serve` alone does)', isDefault: true, load: () => import('./serve.js').then((m) => m.default) },
       {
@@ -130,7 +130,7 @@ export const COMMANDS: readonly CommandEntry[] = [
           { name: 'revoke', summary: 'deactivate a key: its requests get 401', load: () => import('./serve.js').then((m) => m.keysRevoke) },
         ],
       },
-      { name: 'secret', summary: 'print the secret that signs webhook deliveries (X-Webhook-Signature)', load: () => import('./serve.js').then((m) => m.secret) },
+      { name: 'secret', summary: "print the secret that signs a key's webhook deliveries (X-Webhook-Signature)", load: () => import('./serve.js').then((m) => m.secret) },
     ],
   },
   { name: '__render-job', summary: 'render one stored local job (the process behind `generate --no-wait`)', hidden: true, load: () => import('./render-job.js').then((m) => m.default) },

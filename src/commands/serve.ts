@@ -83,11 +83,14 @@ export const keysRevoke = defineCommand({
   },
 });
 
-/** Prints the secret that signs webhook deliveries (`X-Webhook-Signature`), alone, on stdout. */
+/** Prints the secret that signs the webhook deliveries of one key's jobs (`X-Webhook-Signature`), alone, on stdout. */
 export const secret = defineCommand({
+  args: ['name'],
   flags: { dataDir: dataDirFlag },
-  examples: ['ugc serve secret', 'export WEBHOOK_SECRET=$(ugc serve secret --data-dir /var/lib/ugc-serve)'],
-  async run(ctx, { dataDir }) {
-    ctx.io.stdout.write(`${await serveSecret(dataDirOf(ctx, dataDir))}\n`);
+  examples: ['ugc serve secret ci-bot', 'export WEBHOOK_SECRET=$(ugc serve secret web-app --data-dir /var/lib/ugc-serve)'],
+  async run(ctx, { name, dataDir }) {
+    const root = dataDirOf(ctx, dataDir);
+    const record = await new KeyStore(dataLayout(root).keys).find(name);
+    ctx.io.stdout.write(`${await serveSecret(root, record.id)}\n`);
   },
 });

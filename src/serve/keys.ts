@@ -46,6 +46,13 @@ export class KeyStore {
     return { record, key };
   }
 
+  /** The active key named `nameOrId` (or with that id). */
+  async find(nameOrId: string): Promise<KeyRecord> {
+    const record = (await this.list()).find((r) => !r.revokedAt && (r.name === nameOrId || r.id === nameOrId));
+    if (!record) throw new UsageError(`no active key "${nameOrId}"`, 'Run `ugc serve keys list` to see the keys.');
+    return record;
+  }
+
   /** Deactivates a key by name or id: its requests get 401 from then on; its jobs stay. */
   async revoke(nameOrId: string): Promise<KeyRecord> {
     let revoked: KeyRecord | undefined;

@@ -54,7 +54,7 @@ const MB = 1024 * 1024;
 const TOO_MANY = 'Too many requests, please try again later.';
 const CANCEL = [/^\/api\/cancel\/([^/]+)$/, /^\/api\/jobs\/([^/]+)\/cancel$/];
 
-export const serveSecret = (dataDir: string): Promise<string> => storedSecret(dataDir, 'serve', () => randomBytes(32).toString('hex'));
+export const serveSecret = (dataDir: string, keyId: string): Promise<string> => storedSecret(dataDir, `serve:${keyId}`, () => randomBytes(32).toString('hex'));
 
 /** `ugc serve`: the vidgen HTTP API over the local pipeline. */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
@@ -72,7 +72,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const limits = options.rateLimits ?? { api: { limit: 600, windowMs: 60_000 }, submit: { limit: 30, windowMs: 60_000 } };
   const apiLimiter = new FixedWindowLimiter(limits.api.limit, limits.api.windowMs);
   const submitLimiter = new FixedWindowLimiter(limits.submit.limit, limits.submit.windowMs);
-  const webhooks = new WebhookSender({ store, secret: await serveSecret(layout.root), allowPrivate: options.allowPrivateWebhooks, ...options.webhookRetry, log: options.log });
+  const webhooks = new WebhookSender({ store, secretFor: async (jobId) => serveSecret(layout.root, serveFields(await store.get(jobId)).keyId), allowPrivate: options.allowPrivateWebhooks, ...options.webhookRetry, log: options.log });
   const queue = new RenderQueue({ ctx, index, concurrency: options.concurrency, log: options.log, onEnded });
   /** Keys in the middle of creating a job: the one-active-job check and the insert happen as one step. */
   const creating = new Set<string>();

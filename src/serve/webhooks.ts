@@ -86,7 +86,8 @@ export interface WebhookRecord {
 
 export interface SenderOptions {
   store: JobStore;
-  secret: string;
+  /** The secret that signs a job's deliveries: its key's own, so one key's holder cannot forge another's events. */
+  secretFor: (jobId: string) => Promise<string>;
   allowPrivate: boolean;
   /** Attempts before giving up (default 5); the wait starts at `backoffMs` (default 2 s) and triples. */
   attempts?: number;
@@ -131,7 +132,7 @@ export class WebhookSender {
         const slept = await sleep(wait * 3 ** (n - 1), true, { signal: this.stop.signal }).catch(() => false);
         if (!slept) return;
       }
-      const attempt = await this.attempt(webhook);
+      const attempt = await this.attempt(webhook, await this.options.secretFor(jobId));
       const delivered = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
       const state = delivered ? 'delivered' : n + 1 >= attempts ? 'failed' : 'pending';
       this.options.log?.(`webhook ${jobId} → ${attempt.status ?? attempt.error} (${state})`);
@@ -143,7 +144,7 @@ export class WebhookSender {
     }
   }
 
-  private async attempt(webhook: WebhookRecord): Promise<DeliveryAttempt> {
+  private async attempt(webhook: WebhookRecord, secret: string): Promise<DeliveryAttempt> {
     const at = new Date().toISOString();
     const url = new URL(webhook.url);
     const host = bare(url.hostname);
@@ -153,7 +154,7 @@ export class WebhookSender {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'ugc-serve', 'x-webhook-signature': signBody(this.options.secret, webhook.body) },
+        headers: { 'content-type': 'application/json', 'user-agent': 'ugc-serve', 'x-webhook-signature': signBody(secret, webhook.body) },
         body: webhook.body,
         redirect: 'manual',
         dispatcher: this.agentFor(url.protocol),
