@@ -1,4 +1,5 @@
-import { link, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, utimes } from 'node:fs/promises';
+import { createExclusive } from '../core/atomic-write.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,18 +36,8 @@ export async function claimOutDir(outDir: string, options: { wait: boolean; sign
   let waiting = false;
   for (;;) {
     if (options.signal.aborted) throw new InterruptedError(`stopped waiting for ${outDir}`);
-    // Written aside, then linked into place: the owner file appears whole or not at all, so another run
-    // never reads it empty and mistakes a live owner for a stale one.
-    const draft = `${path}.${process.pid}.tmp`;
-    await writeFile(draft, `${JSON.stringify(me)}\n`);
-    try {
-      await link(draft, path);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await rm(draft, { force: true });
-    }
+    // Appears whole or not at all: another run never reads it empty and mistakes a live owner for a stale one.
+    if (await createExclusive(path, `${JSON.stringify(me)}\n`)) break;
     // Taking over a stale file is done under a short lock, so two runs never both remove and recreate it.
     const owner = await withFileLock(`${path}.lock`, async () => {
       const current = await readOwner(path);

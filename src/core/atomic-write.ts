@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { link, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A temp path beside `target`, so a rename onto `target` is atomic (same filesystem). */
@@ -21,6 +21,21 @@ export async function writeThroughTemp(path: string, write: (temp: string) => Pr
   try {
     await write(temp);
     await rename(temp, path);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Creates `path` holding `data` only if it does not exist, atomically and never half-written: a hard link of a complete temp file. */
+export async function createExclusive(path: string, data: string): Promise<boolean> {
+  const temp = tempPathFor(path);
+  await writeFile(temp, data);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   } finally {
     await rm(temp, { force: true });
   }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempPathFor, writeFileAtomic } from './atomic-write.js';
+import { createExclusive, writeFileAtomic } from './atomic-write.js';
 import { UgcError, UsageError } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { invalidJsonError, listRecords } from './json-files.js';
@@ -200,19 +200,4 @@ function parse(text: string, path: string): Job {
   const result = JobSchema.safeParse(json);
   if (!result.success) throw new UgcError(`job record ${path} is not a valid job: ${result.error.issues[0]?.message ?? 'unknown'}`, { code: 'bad_job_record', hint });
   return result.data;
-}
-
-/** Creates `path` holding `data` only if it does not exist, atomically and never half-written: a hard link of a complete temp file. */
-async function createExclusive(path: string, data: string): Promise<boolean> {
-  const temp = tempPathFor(path);
-  await writeFile(temp, data);
-  try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await rm(temp, { force: true });
-  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { createExclusive } from '../core/atomic-write.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -327,17 +328,11 @@ function newServeJobId(): string {
 /** One `ugc serve` per data dir: a second one would take the same jobs. A pid file left by a dead process is taken over. */
 async function claimDataDir(pidFile: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(pidFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && isProcessAlive(pid)) throw new UsageError(`another ugc serve (pid ${pid}) is using this data dir`, 'Stop it first, or pass another --data-dir.');
-      await rm(pidFile, { force: true });
-    }
+    // Created whole or not at all, so a second server never reads an empty pid file and takes over a live one.
+    if (await createExclusive(pidFile, String(process.pid))) return;
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    if (pid && pid !== process.pid && isProcessAlive(pid)) throw new UsageError(`another ugc serve (pid ${pid}) is using this data dir`, 'Stop it first, or pass another --data-dir.');
+    await rm(pidFile, { force: true });
   }
   throw new UsageError('could not claim the data dir', 'Try again.');
 }
