@@ -84,6 +84,7 @@ describe('printed URLs', () => {
     expect(redactUrl('rediss://:SuperSecret@redis.example:6380')).toBe('rediss://***@redis.example:6380');
     expect(redactUrl('https://api.example/v1?api_key=abc&page=2')).toBe('https://api.example/v1?api_key=***&page=2');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(redactUrl('ftp://x')).toBe('ftp://x'); // nothing to hide: printed as given, not normalised to ftp://x/
     expect(redactUrl('not a url //user:pw@host')).toBe('not a url //***@host');
   });
 

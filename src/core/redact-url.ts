@@ -13,10 +13,18 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/\/\/[^@/\s]*@/g, '//***@');
   }
+  let changed = false;
   if (parsed.username || parsed.password) {
     parsed.username = '***';
     parsed.password = '';
+    changed = true;
   }
-  for (const key of [...parsed.searchParams.keys()]) if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, '***');
-  return parsed.toString();
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(key)) {
+      parsed.searchParams.set(key, '***');
+      changed = true;
+    }
+  }
+  // A URL with nothing to hide is printed as it was given, not as the URL parser normalises it.
+  return changed ? parsed.toString() : url;
 }
