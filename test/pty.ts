@@ -12,15 +12,26 @@ export interface PtyResult {
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Runs a command line in a real pseudo-terminal (util-linux `script`), 100 columns wide, with a TTY on
+ * How to run `command` in a real pseudo-terminal (util-linux `script`), 100 columns wide, as the terminal's
+ * foreground process. `script` runs the line with $SHELL -c; the shell `exec`s the command, so a Ctrl-C
+ * reaches the command alone: a shell left waiting (dash does not exec the last command itself) would die
+ * of the SIGINT and report 130 whatever the command did.
+ */
+export function ptyInvocation(command: string[]): { file: string; args: string[]; env: Record<string, string> } {
+  const line = `stty cols 100 rows 30; exec ${command.map(quote).join(' ')}`;
+  return { file: 'script', args: ['-qfec', line, '/dev/null'], env: { SHELL: '/bin/sh' } };
+}
+
+/**
+ * Runs a command line in a real pseudo-terminal (`ptyInvocation`), with a TTY on
  * stdin, stdout and stderr. `keys` are typed once the screen matches `when` (a Ctrl-C is `\x03`, which the
  * terminal turns into SIGINT, exactly as when a person presses it).
  */
 export function inPty(command: string[], options: { cwd: string; env?: Record<string, string | undefined>; keys?: string; when?: RegExp; timeoutMs?: number }): Promise<PtyResult> {
-  const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...options.env };
-  const line = `stty cols 100 rows 30; exec ${command.map(quote).join(' ')}`;
   const started = Date.now();
-  const child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pty = ptyInvocation(command);
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...options.env, ...pty.env };
+  const child = spawn(pty.file, pty.args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   let firstByteMs: number | null = null;
   let typed = false;

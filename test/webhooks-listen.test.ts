@@ -13,6 +13,7 @@ import { EventLog } from '../src/webhooks/event-log.js';
 import { MAX_IN_FLIGHT_PER_TARGET } from '../src/webhooks/forwarder.js';
 import { startUGenEmulator } from './emulators/ugen.js';
 import { startUltimateCreatorEmulator } from './emulators/ultimatecreator.js';
+import { ptyInvocation, ugcLine } from './pty.js';
 import { BIN, tempDir, ugc } from './support.js';
 
 interface Received {
@@ -314,11 +315,12 @@ describe('ugc webhooks listen', () => {
 describe('ugc webhooks listen in a terminal, and trigger through it', () => {
   /** Starts the listener (human output) in a real pseudo-terminal (`script`) or with plain pipes; `interrupt` is Ctrl-C or SIGINT. */
   function startHuman(how: 'terminal' | 'pipes', target: string, extraEnv: Record<string, string>) {
-    const args = [BIN, 'webhooks', 'listen', '--forward-to', target];
+    const command = ugcLine(['webhooks', 'listen', '--forward-to', target]);
+    const pty = ptyInvocation(command);
     const child =
       how === 'terminal'
-        ? execa('script', ['-qfec', args.map((a) => `'${a}'`).join(' ').replace(/^/, `'${process.execPath}' `), '/dev/null'], { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false, stdin: 'pipe' })
-        : execa(process.execPath, args, { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false, stdin: 'pipe' });
+        ? execa(pty.file, pty.args, { cwd: dir.path, env: { ...env, ...extraEnv, ...pty.env }, reject: false, stdin: 'pipe' })
+        : execa(process.execPath, command.slice(1), { cwd: dir.path, env: { ...env, ...extraEnv }, reject: false, stdin: 'pipe' });
     listeners.push(child);
     let output = '';
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
