@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Manifest } from '../src/batch/manifest.js';
 import { MATRIX_COLUMNS, parseRowsFile, validateRows } from '../src/batch/rows.js';
 import { REQUEST_FIELDS } from '../src/core/request.js';
+import { loadRowsIn, writeIn } from './rows-files.js';
 import { tempDir, ugc } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -16,17 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => dir.cleanup());
 
-async function write(name: string, text: string): Promise<string> {
-  const path = join(dir.path, name);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
-  return path;
-}
-
-async function load(name: string, text: string) {
-  const path = await write(name, text);
-  return validateRows(await parseRowsFile(path), { cwd: dirname(path) });
-}
+const write = (name: string, text: string) => writeIn(dir.path, name, text);
+const load = (name: string, text: string) => loadRowsIn(dir.path, name, text);
 
 const TESTIMONIAL = 'resolution: 720p\nscenes:\n  - creator: mia\n    script: I tried Glow Serum for a week.\n  - creator: leo\n    script: My skin has never looked better.\n';
 

@@ -1,9 +1,10 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRowErrors, parseCsv, parseRowsFile, rowErrorFor, validateRows, type RawRow } from '../src/batch/rows.js';
 import { UsageError } from '../src/core/errors.js';
 import { InputError } from '../src/core/request.js';
+import { loadRowsIn, writeIn } from './rows-files.js';
 import { tempDir } from './support.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -13,17 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => dir.cleanup());
 
-async function write(name: string, text: string): Promise<string> {
-  const path = join(dir.path, name);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
-  return path;
-}
-
-async function load(name: string, text: string) {
-  const path = await write(name, text);
-  return validateRows(await parseRowsFile(path), { cwd: dirname(path) });
-}
+const write = (name: string, text: string) => writeIn(dir.path, name, text);
+const load = (name: string, text: string) => loadRowsIn(dir.path, name, text);
 
 describe('CSV parsing', () => {
   it('reads quoted commas, "" escapes and line breaks inside quotes', async () => {
